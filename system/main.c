@@ -1,1 +1,227 @@
-/* placeholder: being written */
+/*
+ * minivm's main(): parse the command line, build what it asks for, run the
+ * main loop, tear down.  Each step is one function; the subsystems do the
+ * work.
+ */
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <signal.h>
+
+#include "chardev/char.h"
+#include "monitor/monitor.h"
+#include "qapi/qmp-dispatch.h"
+#include "system/cmdline.h"
+#include "system/daemonize.h"
+#include "system/runstate.h"
+#include "system/sysemu.h"
+#include "util/error.h"
+#include "util/main-loop.h"
+
+SysemuInfo sysemu;
+
+static gboolean main_on_signal(gpointer opaque)
+{
+    int sig = GPOINTER_TO_INT(opaque);
+
+    error_report("terminating on signal %d", sig);
+    qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_SIGNAL);
+    return G_SOURCE_CONTINUE;
+}
+
+static void main_setup_signals(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    g_unix_signal_add(SIGINT, main_on_signal, GINT_TO_POINTER(SIGINT));
+    g_unix_signal_add(SIGTERM, main_on_signal, GINT_TO_POINTER(SIGTERM));
+    g_unix_signal_add(SIGHUP, main_on_signal, GINT_TO_POINTER(SIGHUP));
+}
+
+/* Picks the first usable accelerator of the preference list, as QEMU does. */
+static bool main_select_accel(VmConfig *cfg, Error **errp)
+{
+    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+    sysemu.kvm_present = fd >= 0;
+    if (fd >= 0) {
+        close(fd);
+    }
+    for (guint i = 0; i < cfg->accels->len; i++) {
+        const char *accel = g_ptr_array_index(cfg->accels, i);
+
+        if (!strcmp(accel, "kvm") && sysemu.kvm_present) {
+            sysemu.accel = "kvm";
+            sysemu.kvm_enabled = true;
+            return true;
+        }
+        if (!strcmp(accel, "qtest")) {
+            sysemu.accel = "qtest";
+            return true;
+        }
+    }
+    if (!sysemu.kvm_present) {
+        error_setg_errno(errp, ENOENT, "Could not access KVM kernel module");
+        error_prepend(errp, "-accel kvm: ");
+        return false;
+    }
+    error_setg(errp, "-accel %s: accelerator not available in minivm",
+               (const char *)g_ptr_array_index(cfg->accels, 0));
+    return false;
+}
+
+/* Rejects what the command line asked for that minivm cannot build yet. */
+static bool main_check_supported(VmConfig *cfg, Error **errp)
+{
+    if (strcmp(cfg->machine_type, "none") != 0) {
+        error_setg(errp, "-machine %s: this machine type is not implemented yet; use -machine none",
+                   cfg->machine_type);
+        return false;
+    }
+    if (cfg->drives->len || cfg->blockdevs->len) {
+        error_setg(errp, "%s: the block layer is not implemented yet",
+                   cfg->drives->len ? "-drive" : "-blockdev");
+        return false;
+    }
+    if (cfg->devices->len) {
+        error_setg(errp, "-device: no devices can be added to machine 'none'");
+        return false;
+    }
+    if (cfg->objects->len) {
+        error_setg(errp, "-object: no object types are implemented yet");
+        return false;
+    }
+    if (cfg->kernel || cfg->initrd) {
+        error_setg(errp, "%s: machine 'none' cannot boot a kernel",
+                   cfg->kernel ? "-kernel" : "-initrd");
+        return false;
+    }
+    if (cfg->qtest) {
+        error_setg(errp, "-qtest: qtest is not implemented yet");
+        return false;
+    }
+    return true;
+}
+
+static bool main_create_chardevs(VmConfig *cfg, Error **errp)
+{
+    for (guint i = 0; i < cfg->chardevs->len; i++) {
+        if (!chardev_new_from_opts(g_ptr_array_index(cfg->chardevs, i), errp)) {
+            error_prepend(errp, "-chardev: ");
+            return false;
+        }
+    }
+    for (guint i = 0; i < cfg->serials->len; i++) {
+        const char *spec = g_ptr_array_index(cfg->serials, i);
+        g_autofree char *label = g_strdup_printf("serial%u", i);
+        Error *local_err = NULL;
+
+        /* Machine 'none' has no UART: the backend exists, as in QEMU. */
+        if (!chardev_new_compat(label, spec, &local_err) && local_err) {
+            error_propagate_prepend(errp, local_err, "-serial %s: ", spec);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool main_create_monitor(MonitorConfig *mc, Error **errp)
+{
+    Chardev *chr;
+
+    if (mc->compat_spec) {
+        chr = chardev_new_compat(mc->chardev_id, mc->compat_spec, errp);
+        if (!chr) {
+            if (errp && *errp) {
+                error_prepend(errp, "%s %s: ", mc->qmp ? "-qmp" : "-monitor", mc->compat_spec);
+            }
+            return !(errp && *errp);
+        }
+    } else {
+        chr = chardev_find(mc->chardev_id);
+        if (!chr) {
+            error_setg(errp, "-mon chardev=%s: chardev \"%s\" not found", mc->chardev_id,
+                       mc->chardev_id);
+            return false;
+        }
+    }
+    if (mc->qmp) {
+        return monitor_new_qmp(chr, mc->pretty, errp) != NULL;
+    }
+    return monitor_new_hmp(chr, errp) != NULL;
+}
+
+static bool main_create_monitors(VmConfig *cfg, Error **errp)
+{
+    for (guint i = 0; i < cfg->monitors->len; i++) {
+        if (!main_create_monitor(g_ptr_array_index(cfg->monitors, i), errp)) {
+            return false;
+        }
+    }
+    if (cfg->nographic && cfg->default_monitor) {
+        /* QEMU multiplexes serial and monitor on stdio; with no UART yet,
+         * stdio carries the monitor alone. */
+        MonitorConfig mc = { .chardev_id = (char *)"compat_monitor0",
+                             .compat_spec = (char *)"stdio" };
+        return main_create_monitor(&mc, errp);
+    }
+    return true;
+}
+
+static bool main_setup(VmConfig *cfg, Error **errp)
+{
+    if (!main_select_accel(cfg, errp) || !main_check_supported(cfg, errp)) {
+        return false;
+    }
+    sysemu.name = cfg->name;
+    sysemu.machine = cfg->machine_type;
+    sysemu.uuid_set = cfg->uuid_set;
+    memcpy(sysemu.uuid, cfg->uuid, sizeof(sysemu.uuid));
+
+    if (cfg->daemonize) {
+        os_daemonize();
+    }
+    if (cfg->pidfile && !pidfile_create(cfg->pidfile, errp)) {
+        return false;
+    }
+    main_loop_init();
+    main_setup_signals();
+    qmp_init_marshal();
+    runstate_init(cfg->start_paused);
+    runstate_set_no_shutdown(cfg->no_shutdown);
+    return main_create_chardevs(cfg, errp) && main_create_monitors(cfg, errp);
+}
+
+int main(int argc, char **argv)
+{
+    g_autofree char *progname = g_path_get_basename(argv[0]);
+    VmConfig cfg;
+    Error *err = NULL;
+    int status = 1;
+
+    error_set_progname(progname);
+    if (!cmdline_parse(argc, argv, &cfg, &err)) {
+        error_report_err(err);
+        vmconfig_free(&cfg);
+        return 1;
+    }
+    if (cfg.exit_text) {
+        fputs(cfg.exit_text, stdout);
+        vmconfig_free(&cfg);
+        return 0;
+    }
+    error_set_timestamps(cfg.msg_timestamp);
+
+    if (main_setup(&cfg, &err)) {
+        os_setup_post();
+        status = main_loop_run();
+    } else {
+        error_report_err(err);
+    }
+
+    monitor_cleanup_all();
+    chardev_cleanup_all();
+    if (cfg.pidfile) {
+        pidfile_remove();
+    }
+    vmconfig_free(&cfg);
+    return status;
+}
