@@ -241,6 +241,19 @@ void bdrv_op_block_all(BlockDriverState *bs, Error *reason);
 void bdrv_op_unblock_all(BlockDriverState *bs, Error *reason);
 bool bdrv_op_is_blocked(BlockDriverState *bs, BlockOpType op, Error **errp);
 
+/*
+ * blkdebug test hooks (qemu-io's break, remove_break, resume, wait_break).
+ * Each looks for the first node from bs down its primary children whose
+ * driver handles it; with none they return -ENOTSUP / false.  'event' is a
+ * BlkdebugEvent name ("read_aio"); unknown names give -ENOENT, as do unknown
+ * tags.  Implemented in block/blkdebug.c.
+ */
+void bdrv_debug_event(BlockDriverState *bs, BlkdebugEvent event);
+int bdrv_debug_breakpoint(BlockDriverState *bs, const char *event, const char *tag);
+int bdrv_debug_remove_breakpoint(BlockDriverState *bs, const char *tag);
+int bdrv_debug_resume(BlockDriverState *bs, const char *tag);
+bool bdrv_debug_is_suspended(BlockDriverState *bs, const char *tag);
+
 /* Image creation (blockdev-create, minivm-img create). */
 int bdrv_create(BlockdevCreateOptions *opts, Error **errp);
 

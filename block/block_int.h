@@ -181,6 +181,30 @@ typedef struct BlockDriver {
     int (*bdrv_debug_remove_breakpoint)(BlockDriverState *bs, const char *tag);
     int (*bdrv_debug_resume)(BlockDriverState *bs, const char *tag);
     bool (*bdrv_debug_is_suspended)(BlockDriverState *bs, const char *tag);
+
+    /*
+     * Permission updates (file: image locking against other processes).
+     * perm/shared are the cumulative permissions all parents of bs take and
+     * share.  The core calls check on every node whose permissions change,
+     * then set on all of them if every check passed, or abort on each node
+     * already checked if one failed.  A successful check may already hold
+     * resources (locks) that set keeps and abort releases.
+     */
+    int (*bdrv_check_perm)(BlockDriverState *bs, uint64_t perm, uint64_t shared, Error **errp);
+    void (*bdrv_set_perm)(BlockDriverState *bs, uint64_t perm, uint64_t shared);
+    void (*bdrv_abort_perm_update)(BlockDriverState *bs);
+
+    /*
+     * "prefix:rest" filenames (bdrv_open_image): the driver whose
+     * protocol_name is the prefix turns the whole filename into its options,
+     * adding members to the JSON object 'options' ("blkdebug:conf:img.raw"
+     * gives {"config": "conf", "image": {...}}).
+     */
+    const char *protocol_name;
+    void (*bdrv_parse_filename)(const char *filename, json_t *options, Error **errp);
+
+    /* query-blockstats 'driver-specific' (file: discard counters); NULL: none. */
+    BlockStatsSpecific *(*bdrv_get_specific_stats)(BlockDriverState *bs);
 } BlockDriver;
 
 /* Drivers register themselves from a constructor: block_init(my_driver). */
@@ -205,6 +229,7 @@ struct BlockDriverState {
     int open_flags;               /* BDRV_O_* */
     bool read_only;
     bool auto_read_only;
+    bool probed;                  /* format guessed by probing (raw guards block 0) */
     BlockdevDetectZeroesOptions detect_zeroes;
     BlockdevOptions *options;     /* what it was opened with (query, reopen) */
 
@@ -249,6 +274,14 @@ int bdrv_child_try_set_perm(BdrvChild *c, uint64_t perm, uint64_t shared, Error 
 /* The core's default child permissions for a role (formats, filters). */
 void bdrv_default_perms(BlockDriverState *bs, BdrvChild *c, unsigned role, uint64_t perm,
                         uint64_t shared, uint64_t *nperm, uint64_t *nshared);
+
+/*
+ * Tells blkdebug (or any driver with a bdrv_debug_event hook) on the child
+ * that a request reached a named point; formats and the core call it where
+ * QEMU does.  A NULL child is allowed.  May yield when called in a coroutine
+ * (a blkdebug breakpoint suspends the request there).
+ */
+#define BLKDBG_EVENT(child, evt) bdrv_debug_event((child) ? (child)->bs : NULL, (evt))
 
 /* Request tracking (block/io.c). */
 void bdrv_inc_in_flight(BlockDriverState *bs);

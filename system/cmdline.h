@@ -14,11 +14,14 @@
  * One monitor to create, in command-line order (-mon, -qmp, -qmp-pretty,
  * -monitor).  For -qmp/-monitor, 'compat_spec' is the compact chardev syntax
  * ("unix:/p,server=on,wait=off", "stdio", ...) and chardev_id is
- * "compat_monitorN": main creates that chardev first with
- * chardev_new_compat(chardev_id, compat_spec), then the monitor on it.
- * For -mon, compat_spec is NULL and chardev_id names a -chardev.
+ * "compat_monitorN" (N counts -qmp/-qmp-pretty/-monitor options from 0):
+ * main creates that chardev with chardev_new_compat(chardev_id, compat_spec),
+ * then the monitor on it.  compat_spec is NULL for -mon and for
+ * "-qmp chardev:ID"; chardev_id then names a -chardev.  "-monitor none"
+ * adds no entry (it only suppresses the default monitor).
  */
 typedef struct MonitorConfig {
+    char *id; /* -mon id=..., else NULL */
     char *chardev_id;
     char *compat_spec; /* NULL for -mon */
     bool qmp;          /* mode=control (QMP) vs mode=readline (HMP) */
@@ -26,16 +29,18 @@ typedef struct MonitorConfig {
 } MonitorConfig;
 
 typedef struct SmpConfig {
-    /* 0 means "not given"; cmdline fills in the derived values so that
-     * cpus = sockets * dies * cores * threads <= maxcpus after parsing. */
+    /* All filled in after parsing (omitted ones derived as QEMU 7.2 does):
+     * sockets * dies * cores * threads == maxcpus >= cpus >= 1. */
     unsigned cpus, sockets, dies, cores, threads, maxcpus;
 } SmpConfig;
 
 typedef struct VmConfig {
     /* -machine TYPE,key=val (later -machine options merge, later keys win).
      * machine_type is the canonical name: "pc-i440fx-7.2" (also for the
-     * alias "pc", the default) or "none".  machine_opts holds the other keys
-     * as strings (never "type" or "accel"). */
+     * alias "pc", the default) or "none".  machine_opts holds the remaining
+     * machine properties as strings (usb, dump-guest-core, memory-backend,
+     * hpet, ...); type, accel, smp, memory, boot, kernel, initrd, append and
+     * firmware are moved to their own members below. */
     char *machine_type;
     json_t *machine_opts;
 
@@ -53,7 +58,7 @@ typedef struct VmConfig {
     uint64_t maxmem; /* 0: not given */
     unsigned ram_slots;
 
-    SmpConfig smp; /* default 1 cpu */
+    SmpConfig smp;   /* default 1 cpu */
     char *cpu_model; /* -cpu, NULL: default */
 
     /* -kernel/-initrd/-append, -bios, -L (list), -k */
@@ -68,28 +73,37 @@ typedef struct VmConfig {
      *   devices:   -device ({"driver": ...}, keyval or JSON)
      *   chardevs:  -chardev (flat strings with "backend" and "id")
      *   objects:   -object ({"qom-type":..., "id":...}, keyval or JSON)
-     *   globals:   -global ({"driver","property","value"}) */
-    GPtrArray *drives, *blockdevs, *devices, *chardevs, *objects, *globals;
+     *   globals:   -global ({"driver","property","value"})
+     *   audiodevs: -audiodev ({"driver":..., "id":...}; accepted, unused)
+     * Values of the flat/keyval forms are strings; the JSON forms
+     * ('{...}') keep their JSON types, so consumers convert with the QAPI
+     * input in keyval mode or in JSON mode accordingly (an argument starting
+     * with '{' was JSON). */
+    GPtrArray *drives, *blockdevs, *devices, *chardevs, *objects, *globals, *audiodevs;
 
     GPtrArray *monitors; /* MonitorConfig * */
-    GPtrArray *serials;  /* char *: -serial specs as given (compact syntax) */
+    /* char *: -serial specs as given (compact syntax), one per serial
+     * port in order; "-serial none" adds nothing. */
+    GPtrArray *serials;
 
     char *qtest;     /* -qtest chardev spec */
     char *qtest_log; /* -qtest-log file */
 
-    bool start_paused;    /* -S */
-    bool no_shutdown;     /* -no-shutdown */
-    bool no_reboot;       /* -no-reboot */
-    bool daemonize;       /* -daemonize */
-    bool nodefaults;      /* -nodefaults */
-    bool no_user_config;  /* -no-user-config */
-    bool nographic;       /* -nographic */
-    bool snapshot;        /* -snapshot */
-    bool no_hpet;         /* -no-hpet */
-    bool display_none;    /* -display none (the only display accepted) */
-    bool vga_none;        /* -vga none (the only vga accepted) */
-    /* Set after parsing: no -monitor/-qmp/-mon (resp. -serial) and no
-     * -nodefaults, so QEMU would create its default monitor (serial). */
+    bool start_paused;   /* -S */
+    bool no_shutdown;    /* -no-shutdown */
+    bool no_reboot;      /* -no-reboot */
+    bool daemonize;      /* -daemonize */
+    bool nodefaults;     /* -nodefaults */
+    bool no_user_config; /* -no-user-config */
+    bool nographic;      /* -nographic */
+    bool snapshot;       /* -snapshot */
+    bool no_hpet;        /* -no-hpet */
+    bool display_none;   /* -display none (the only display accepted) */
+    bool vga_none;       /* -vga none (the only vga accepted) */
+    /* Set after parsing: QEMU would create its default monitor (no
+     * -monitor/-qmp/-mon, including "-monitor none") resp. default serial
+     * port (no -serial, including "-serial none", and no -device isa-serial),
+     * and there is no -nodefaults. */
     bool default_monitor, default_serial;
 
     char *pidfile;
@@ -122,11 +136,15 @@ typedef struct VmConfig {
     /*
      * A help or version request (-version, -help, -machine help,
      * -device help, -drive format=help, -accel help, ...): the text to print
-     * to stdout, after which the program exits 0.  -version and -help stop
-     * parsing at once (as in QEMU); other help requests let parsing finish,
-     * so a later invalid option still fails.
+     * to stdout, after which the program exits 0.  As in QEMU, -version,
+     * -help, -machine help and -accel help end parsing at once; the other
+     * requests let parsing go on, so a later invalid option still fails
+     * (but the configuration as a whole is not checked).
      */
     char *exit_text;
+
+    /* Private: item -> "-option arg" text, see vmconfig_location(). */
+    GHashTable *locations;
 } VmConfig;
 
 /*
@@ -140,6 +158,15 @@ typedef struct VmConfig {
 bool cmdline_parse(int argc, char **argv, VmConfig *cfg, Error **errp);
 
 void vmconfig_free(VmConfig *cfg);
+
+/*
+ * The command-line text an item of one of the lists came from, e.g.
+ * "-chardev socket,id=x,path=/p" for an element of cfg->chardevs (also for
+ * MonitorConfig and -serial entries), or NULL.  Errors found when main
+ * creates the item carry it as QEMU's location prefix:
+ *   error_prepend(errp, "%s: ", vmconfig_location(cfg, item));
+ */
+const char *vmconfig_location(const VmConfig *cfg, const void *item);
 
 /* For tests and -help: the option table. */
 typedef struct CmdlineOption CmdlineOption;

@@ -13,20 +13,21 @@
  * leader), umask 027.  Returns only in the daemon; the original process
  * waits until os_setup_post() reports success and then exits 0, or exits 1
  * if the daemon exits first (after printing its error to the still-inherited
- * stderr).  Call it before opening anything that must live in the daemon
- * (threads do not survive fork).  No-op unless 'enable'.
+ * stderr).  Call it (for -daemonize only) before opening anything that must
+ * live in the daemon and before starting threads (they do not survive fork),
+ * then create the pidfile.
  */
-void os_daemonize(bool enable);
+void os_daemonize(void);
 
 /*
- * Start-up finished.  When daemonized: chdir("/"), stdin/stdout point to
- * /dev/null, stderr too unless 'keep_stderr' (QEMU keeps it when -D logs),
- * then the waiting parent is released with exit status 0.  Harmless when
- * not daemonized.
+ * Start-up finished (monitor sockets listening).  When daemonized:
+ * chdir("/"), stdin/stdout/stderr point to /dev/null, then the waiting
+ * foreground process is released with exit status 0.  A no-op when not
+ * daemonized.
  */
-void os_setup_post(bool keep_stderr);
+void os_setup_post(void);
 
-/* True once os_daemonize(true) ran (in the daemon). */
+/* True once os_daemonize() ran (in the daemon). */
 bool os_is_daemonized(void);
 
 /*

@@ -38,6 +38,9 @@ bool opts_get_number(json_t *opts, const char *key, uint64_t def, uint64_t *out,
 /* Accepts sizes with suffixes k/K, M, G, T, P, E (powers of 1024); a bare
  * number is in 'default_suffix' units (1 for bytes, 1024*1024 for -m). */
 bool parse_size(const char *str, uint64_t default_unit, uint64_t *out, Error **errp);
+/* A size-valued key (bytes unless suffixed); errors name the key, e.g.
+ * "Parameter 'maxmem' expects a non-negative number below 2^64". */
+bool opts_get_size(json_t *opts, const char *key, uint64_t def, uint64_t *out, Error **errp);
 /* Fails with "Invalid parameter 'k'" for any key of opts not in 'allowed'. */
 bool opts_check_keys(json_t *opts, const char *const *allowed, Error **errp);
 

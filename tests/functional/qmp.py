@@ -254,7 +254,8 @@ class QMP:
             obj, end = self._decoder.raw_decode(buf, start)
         except json.JSONDecodeError:
             return None
-        self.stream.buf = buf[end:]
+        # Drop the "\r\n" that ends the message so raw_line() starts clean.
+        self.stream.buf = buf[end:].lstrip()
         return obj
 
     def recv(self, timeout=None):
@@ -274,6 +275,16 @@ class QMP:
                 if obj is not None:
                     return obj
                 raise QMPClosed("connection closed; buffered %r" % self.stream.buf[:200])
+
+    def raw_line(self, timeout=None):
+        """The next line exactly as received, terminator included."""
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while "\n" not in self.stream.buf:
+            if not self.stream.fill(deadline):
+                raise QMPClosed("connection closed; buffered %r" % self.stream.buf[:200])
+        line, _, rest = self.stream.buf.partition("\n")
+        self.stream.buf = rest
+        return line + "\n"
 
     def reply(self, timeout=None):
         """The next message that is not an event (events are kept)."""
@@ -472,7 +483,8 @@ class VM:
             self.args += DEFAULT_ARGS
         if qmp:
             self.args += ["-qmp", "unix:%s,server=on,wait=off" % self.qmp_path]
-        self.args += list(args)
+        # "@TMP@" in an argument stands for the VM's temporary directory.
+        self.args += [a.replace("@TMP@", self.tmp) for a in args]
         self.stdio = stdio
         self.pass_fds = tuple(pass_fds)
         self.env = env

@@ -1,0 +1,1 @@
+"""minivm's QAPI schema compiler: schema files in, C code out."""
