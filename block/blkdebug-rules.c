@@ -106,8 +106,7 @@ int blkdebug_rules_from_options(BDRVBlkdebugState *s, BlockdevOptionsBlkdebug *o
          l = l->next) {
         blkdebug_add_inject(s, l->value);
     }
-    for (BlkdebugSetStateOptionsList *l = o->has_set_state ? o->set_state : NULL; l;
-         l = l->next) {
+    for (BlkdebugSetStateOptionsList *l = o->has_set_state ? o->set_state : NULL; l; l = l->next) {
         blkdebug_add_set_state(s, l->value);
     }
     return 0;
@@ -145,14 +144,18 @@ typedef struct ConfigKey {
 } ConfigKey;
 
 #define INJECT_KEY(key, type, member)                                                              \
-    { CONFIG_INJECT_ERROR, key, type, offsetof(ConfigSection, inject.member),                      \
-      offsetof(ConfigSection, inject.has_##member) }
+    {                                                                                              \
+        CONFIG_INJECT_ERROR, key, type, offsetof(ConfigSection, inject.member),                    \
+            offsetof(ConfigSection, inject.has_##member)                                           \
+    }
 #define STATE_KEY(key, type, member, has)                                                          \
-    { CONFIG_SET_STATE, key, type, offsetof(ConfigSection, set_state.member), has }
+    {                                                                                              \
+        CONFIG_SET_STATE, key, type, offsetof(ConfigSection, set_state.member), has                \
+    }
 
 static const ConfigKey config_keys[] = {
-    { CONFIG_INJECT_ERROR, "event", CONFIG_EVENT, offsetof(ConfigSection, inject.event),
-      offsetof(ConfigSection, has_event) },
+    {CONFIG_INJECT_ERROR, "event", CONFIG_EVENT, offsetof(ConfigSection, inject.event),
+     offsetof(ConfigSection, has_event)},
     INJECT_KEY("state", CONFIG_INT, state),
     INJECT_KEY("iotype", CONFIG_IOTYPE, iotype),
     INJECT_KEY("errno", CONFIG_INT, q_errno),
@@ -166,8 +169,8 @@ static const ConfigKey config_keys[] = {
 
 static bool config_parse_bool(const char *name, const char *value, bool *out, Error **errp)
 {
-    static const char *const yes[] = { "on", "yes", "true", "y" };
-    static const char *const no[] = { "off", "no", "false", "n" };
+    static const char *const yes[] = {"on", "yes", "true", "y"};
+    static const char *const no[] = {"off", "no", "false", "n"};
 
     for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
         if (!strcmp(value, yes[i]) || !strcmp(value, no[i])) {
@@ -212,7 +215,7 @@ static bool config_set(ConfigSection *sec, const char *key, const char *value, E
     case CONFIG_EVENT:
         v = blkdebug_event_parse(value);
         if (v < 0) {
-            error_setg(errp, "Invalid parameter '%s'", value);
+            error_setg(errp, "invalid parameter value: %s", value);
             return false;
         }
         *(BlkdebugEvent *)(base + k->value_offset) = v;
@@ -220,7 +223,7 @@ static bool config_set(ConfigSection *sec, const char *key, const char *value, E
     case CONFIG_IOTYPE:
         v = blkdebug_iotype_parse(value);
         if (v < 0) {
-            error_setg(errp, "Invalid parameter '%s'", value);
+            error_setg(errp, "invalid parameter value: %s", value);
             return false;
         }
         *(BlkdebugIOType *)(base + k->value_offset) = v;
@@ -278,49 +281,63 @@ static char *config_group_name(const char *line)
     if (line[0] != '[') {
         return NULL;
     }
-    end = strpbrk(line + 1, " \t]");
-    if (!end || end == line + 1 || !strchr(end, ']')) {
+    end = strpbrk(line + 1, " \t\n]");
+    if (!end || end == line + 1) {
         return NULL;
+    }
+    if (*end != ']') {
+        /* [name "id"] */
+        const char *q = end;
+
+        while (g_ascii_isspace(*q)) {
+            q++;
+        }
+        if (*q != '"' || !strchr(q + 1, '"')) {
+            return NULL;
+        }
     }
     return g_strndup(line + 1, end - (line + 1));
 }
 
-/* 'key = "value"': splits line in place; false if it is not of that form. */
+/*
+ * A key line, read the way QEMU reads it: the first word is the key, the
+ * value is what stands between the quotes of a following = "...", and
+ * anything else gives an empty value.  Splits line in place; false if the
+ * line has no word at all.
+ */
 static bool config_key_value(char *line, char **key, char **value)
 {
-    char *p = line, *q;
+    char *p = line, *end;
 
     while (g_ascii_isspace(*p)) {
         p++;
     }
+    if (!*p) {
+        return false;
+    }
     *key = p;
-    while (*p && !g_ascii_isspace(*p) && *p != '=') {
+    while (*p && !g_ascii_isspace(*p)) {
         p++;
     }
-    if (p == *key) {
-        return false;
-    }
-    q = p;
+    end = p;
+    *value = end; /* the empty string once the key is terminated */
     while (g_ascii_isspace(*p)) {
         p++;
     }
-    if (*p != '=') {
-        return false;
-    }
-    p++;
-    while (g_ascii_isspace(*p)) {
+    if (*p == '=') {
         p++;
+        while (g_ascii_isspace(*p)) {
+            p++;
+        }
+        if (*p == '"' && p[1] && p[1] != '"') {
+            *value = p + 1;
+            p = strchr(p + 1, '"');
+            if (p) {
+                *p = '\0';
+            }
+        }
     }
-    if (*p != '"') {
-        return false;
-    }
-    *q = '\0';
-    *value = ++p;
-    p = strchr(p, '"');
-    if (!p) {
-        return false;
-    }
-    *p = '\0';
+    *end = '\0';
     return true;
 }
 
@@ -343,13 +360,14 @@ int blkdebug_rules_from_config(BDRVBlkdebugState *s, const char *path, Error **e
         g_autofree char *group = NULL;
         char *key, *value;
 
-        g_strchomp(line);
+        /* as QEMU: only a truly empty line or a '#' in column 0 is skipped */
+        line[strcspn(line, "\n")] = '\0';
         if (!line[0] || line[0] == '#') {
             continue;
         }
         group = config_group_name(line);
         if (group) {
-            ConfigSection sec = { 0 };
+            ConfigSection sec = {0};
 
             if (!strcmp(group, "inject-error")) {
                 sec.kind = CONFIG_INJECT_ERROR;

@@ -300,8 +300,7 @@ static int blkdebug_open(BlockDriverState *bs, BlockdevOptions *opts, int flags,
         goto fail;
     }
     s->take_child_perms = blkdebug_perm_mask(o->has_take_child_perms, o->take_child_perms);
-    s->unshare_child_perms = blkdebug_perm_mask(o->has_unshare_child_perms,
-                                                o->unshare_child_perms);
+    s->unshare_child_perms = blkdebug_perm_mask(o->has_unshare_child_perms, o->unshare_child_perms);
     return 0;
 
 fail:
@@ -334,8 +333,8 @@ static void blkdebug_parse_filename(const char *filename, json_t *options, Error
     if (g_str_has_prefix(image, "file:")) {
         image += strlen("file:");
     }
-    json_object_set_new(options, "image", json_pack("{s:s, s:s}", "driver", "file", "filename",
-                                                    image));
+    json_object_set_new(options, "image",
+                        json_pack("{s:s, s:s}", "driver", "file", "filename", image));
 }
 
 static int blkdebug_reopen_prepare(BlockDriverState *bs, bool read_only, Error **errp)

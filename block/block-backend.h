@@ -112,6 +112,10 @@ typedef struct BlockAcctStats {
     uint64_t merged[BLOCK_ACCT_MAX];
     int64_t total_time_ns[BLOCK_ACCT_MAX];
     int64_t last_access_time_ns;
+    /* Requests refused before reaching the node (out of bounds). */
+    uint64_t invalid_ops[BLOCK_ACCT_MAX];
+    /* Whether invalid / failed requests are counted (on for backends). */
+    bool account_invalid, account_failed;
 } BlockAcctStats;
 BlockAcctStats *blk_get_stats(BlockBackend *blk);
 

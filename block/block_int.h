@@ -252,15 +252,23 @@ struct BlockDriverState {
     CoMutex flush_lock;
 
     GList *dirty_bitmaps;         /* BdrvDirtyBitmap * (block/dirty-bitmap.h) */
+    bool force_share;             /* force-share=on: every user shares everything */
+    uint64_t committed_perm;      /* cumulative parent permissions last committed */
+    uint64_t committed_shared;
+    uint64_t wr_highest_offset;   /* end of the highest write (query-blockstats) */
     GSList *op_blockers[BLOCK_OP_TYPE_MAX]; /* Error * per blocked operation */
 };
 
 /* Opens a child of parent from options (a reference or inline options). */
 BdrvChild *bdrv_open_child(BlockdevRef *ref, BlockDriverState *parent, const char *name,
                            unsigned role, bool allow_none, int flags, Error **errp);
-/* Opens bs's backing chain from its header's backing_file/backing_format. */
+/*
+ * Opens bs's backing chain from its header's backing_file/backing_format
+ * (a relative name is relative to bs's own file); does nothing without one.
+ */
 int bdrv_open_backing(BlockDriverState *bs, int flags, Error **errp);
 
+/* Makes child a child of parent (permissions checked); takes a reference on child. */
 BdrvChild *bdrv_attach_child(BlockDriverState *parent, BlockDriverState *child, const char *name,
                              unsigned role, Error **errp);
 /* Attaches a non-node parent (BlockBackend, job): takes a reference on child. */
@@ -282,6 +290,16 @@ void bdrv_default_perms(BlockDriverState *bs, BdrvChild *c, unsigned role, uint6
  * (a blkdebug breakpoint suspends the request there).
  */
 #define BLKDBG_EVENT(child, evt) bdrv_debug_event((child) ? (child)->bs : NULL, (evt))
+
+/*
+ * For drivers opened with BDRV_O_AUTO_RDONLY that cannot open read-write:
+ * makes bs read-only and returns 0; without auto-read-only it fails with
+ * errmsg (or "Permission denied" when NULL) and returns -EACCES.
+ */
+int bdrv_apply_auto_read_only(BlockDriverState *bs, const char *errmsg, Error **errp);
+
+/* Calls the resize callbacks of bs's parents (its size changed). */
+void bdrv_parent_cb_resize(BlockDriverState *bs);
 
 /* Request tracking (block/io.c). */
 void bdrv_inc_in_flight(BlockDriverState *bs);

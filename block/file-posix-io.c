@@ -195,7 +195,19 @@ static int coroutine_fn file_co_rw(BlockDriverState *bs, bool is_write, int64_t 
     if (s->fd < 0) {
         return -EBADF;
     }
-    assert((uint64_t)bytes == qiov->size);
+    if ((uint64_t)bytes != qiov->size) {
+        /* only the first 'bytes' of the vector take part */
+        QEMUIOVector part;
+
+        if ((uint64_t)bytes > qiov->size) {
+            return -EINVAL;
+        }
+        qemu_iovec_init(&part, qiov->niov);
+        qemu_iovec_concat(&part, qiov, 0, bytes);
+        ret = file_co_rw(bs, is_write, offset, bytes, &part);
+        qemu_iovec_destroy(&part);
+        return ret;
+    }
     if (!file_qiov_needs_bounce(s, qiov)) {
         return file_co_rw_direct(s, is_write, offset, qiov);
     }

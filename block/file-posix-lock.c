@@ -81,8 +81,8 @@ static int lock_apply(int fd, uint64_t use, uint64_t unshare, bool release, uint
             uint64_t want;
             int base;
         } sets[] = {
-            { held_use, use, LOCK_USE_BASE },
-            { held_unshare, unshare, LOCK_UNSHARE_BASE },
+            {held_use, use, LOCK_USE_BASE},
+            {held_unshare, unshare, LOCK_UNSHARE_BASE},
         };
         uint64_t bit = 1ULL << i;
 
@@ -134,8 +134,7 @@ static int lock_check(int fd, uint64_t perm, uint64_t shared, const char *filena
     return 0;
 }
 
-int file_lock_for_create(int fd, const char *filename, uint64_t perm, uint64_t shared,
-                         Error **errp)
+int file_lock_for_create(int fd, const char *filename, uint64_t perm, uint64_t shared, Error **errp)
 {
     uint64_t held_use = 0, held_unshare = 0;
     int ret;

@@ -115,6 +115,7 @@ static void uring_queue(UringReq *req, uint32_t max_batch)
 
     if (!g_queue_is_empty(&uring.no_sqe) || !uring_fill_sqe(req)) {
         g_queue_push_tail(&uring.no_sqe, req);
+        qemu_bh_schedule(uring.submit_bh);
         return;
     }
     if (uring.queued >= limit) {
@@ -235,7 +236,7 @@ static void uring_completion_handler(void *opaque)
 
 bool file_uring_available(Error **errp)
 {
-    struct io_uring_params params = { 0 };
+    struct io_uring_params params = {0};
     int ret;
 
     if (uring.tried) {

@@ -18,7 +18,7 @@
 /* Largest O_DIRECT alignment probed (a sector of a 4Kn disk). */
 #define FILE_MAX_BLOCKSIZE 4096
 
-static const uint32_t file_probe_sizes[] = { 512, 1024, 2048, 4096 };
+static const uint32_t file_probe_sizes[] = {512, 1024, 2048, 4096};
 
 /* ---- opening ---------------------------------------------------------- */
 
@@ -386,7 +386,7 @@ static int file_ftruncate_worker(void *opaque)
 
 static int coroutine_fn file_co_fallocate(BDRVRawState *s, int mode, int64_t offset, int64_t len)
 {
-    FileFallocReq req = { .fd = s->fd, .mode = mode, .offset = offset, .len = len };
+    FileFallocReq req = {.fd = s->fd, .mode = mode, .offset = offset, .len = len};
 
     return file_co_run_in_pool(s, file_fallocate_worker, &req);
 }
@@ -395,7 +395,7 @@ static int coroutine_fn file_co_fallocate(BDRVRawState *s, int mode, int64_t off
 static int coroutine_fn file_co_extend_to(BDRVRawState *s, int64_t end)
 {
     int64_t len = file_fd_length(s->fd, s->is_blockdev);
-    FileTruncReq req = { .fd = s->fd, .size = end };
+    FileTruncReq req = {.fd = s->fd, .size = end};
 
     if (len < 0 || s->is_blockdev || end <= len) {
         return len < 0 ? (int)len : 0;
@@ -544,7 +544,7 @@ static int coroutine_fn file_co_block_status(BlockDriverState *bs, bool want_zer
 
 typedef struct FileResizeReq {
     int fd;
-    bool direct;       /* fd has O_DIRECT: full preallocation writes through another fd */
+    bool direct; /* fd has O_DIRECT: full preallocation writes through another fd */
     const char *path;
     int64_t size;
     PreallocMode prealloc;

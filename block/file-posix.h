@@ -22,16 +22,16 @@ typedef enum FileAioBackend {
 
 typedef struct BDRVRawState {
     int fd;
-    int open_flags;            /* O_* flags fd was opened with */
-    char *path;                /* what open() was given */
+    int open_flags; /* O_* flags fd was opened with */
+    char *path;     /* what open() was given */
     bool is_blockdev;
-    bool use_direct;           /* O_DIRECT: requests and buffers aligned */
-    bool no_flush;             /* cache.no-flush: flushes succeed at once */
-    bool auto_read_only;       /* fd access mode follows the write permission */
+    bool use_direct;     /* O_DIRECT: requests and buffers aligned */
+    bool no_flush;       /* cache.no-flush: flushes succeed at once */
+    bool auto_read_only; /* fd access mode follows the write permission */
     FileAioBackend aio;
-    uint32_t aio_max_batch;    /* io_uring: submit after this many queued (0: ring size) */
-    uint32_t request_align;    /* probed for O_DIRECT, else 1 */
-    uint32_t buf_align;        /* buffer address alignment for O_DIRECT */
+    uint32_t aio_max_batch; /* io_uring: submit after this many queued (0: ring size) */
+    uint32_t request_align; /* probed for O_DIRECT, else 1 */
+    uint32_t buf_align;     /* buffer address alignment for O_DIRECT */
 
     /* fallocate modes that are still worth trying on this file */
     bool has_zero_range;
@@ -47,13 +47,13 @@ typedef struct BDRVRawState {
 
     /* Image locking (file-posix-lock.c). */
     bool use_lock;
-    int lock_fd;               /* separate open file description holding the locks */
-    uint64_t perm, shared_perm;       /* committed permissions */
-    uint64_t locked_perm;             /* bits whose "I use" byte we hold */
-    uint64_t locked_unshared;         /* bits whose "I don't share" byte we hold */
-    bool perm_check_pending;          /* check_perm done, set/abort not yet */
-    int perm_change_fd;               /* new fd of a pending access-mode change, or -1 */
-    int perm_change_flags;            /* its O_* flags */
+    int lock_fd;                /* separate open file description holding the locks */
+    uint64_t perm, shared_perm; /* committed permissions */
+    uint64_t locked_perm;       /* bits whose "I use" byte we hold */
+    uint64_t locked_unshared;   /* bits whose "I don't share" byte we hold */
+    bool perm_check_pending;    /* check_perm done, set/abort not yet */
+    int perm_change_fd;         /* new fd of a pending access-mode change, or -1 */
+    int perm_change_flags;      /* its O_* flags */
 
     /* reopen (read-only <-> read-write) */
     int reopen_fd;

@@ -240,6 +240,39 @@ int coroutine_fn qcow2_get_refcount(BlockDriverState *bs, uint64_t cluster_index
     return 0;
 }
 
+int coroutine_fn qcow2_read_refcounts(BlockDriverState *bs, uint64_t first, uint64_t n,
+                                      uint64_t *out)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t per_block = 1ULL << s->refcount_block_bits;
+    uint64_t i = first, end = first + n;
+    int ret;
+
+    while (i < end) {
+        uint64_t block_off, block_end = MIN((i | (per_block - 1)) + 1, end);
+        void *block;
+
+        ret = refblock_offset(bs, i >> s->refcount_block_bits, &block_off);
+        if (ret < 0) {
+            return ret;
+        }
+        if (!block_off) {
+            memset(out + (i - first), 0, (block_end - i) * sizeof(uint64_t));
+            i = block_end;
+            continue;
+        }
+        ret = qcow2_cache_get(bs, s->refcount_cache, block_off, &block);
+        if (ret < 0) {
+            return ret;
+        }
+        for (; i < block_end; i++) {
+            out[i - first] = s->get_refcount(block, i & (per_block - 1));
+        }
+        qcow2_cache_put(s->refcount_cache, &block);
+    }
+    return 0;
+}
+
 /*
  * Finds n contiguous clusters with refcount 0 at or above free_cluster_index
  * (clusters without a refcount block count as free).  Reads each refcount
@@ -330,7 +363,8 @@ static int coroutine_fn update_existing(BlockDriverState *bs, uint64_t first, ui
             s->set_refcount(block, idx, new);
             if (new == 0) {
                 uint64_t host = c << s->cluster_bits;
-                if (c < s->free_cluster_index) {
+                /* While repairing, referenced clusters may still read 0: stay above. */
+                if (c < s->free_cluster_index && !s->in_check) {
                     s->free_cluster_index = c;
                 }
                 if (s->free_byte_offset && qcow2_start_of_cluster(s, s->free_byte_offset) == host) {

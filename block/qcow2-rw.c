@@ -323,9 +323,7 @@ int coroutine_fn qcow2_co_pwrite_zeroes(BlockDriverState *bs, int64_t offset, in
 {
     BDRVQcow2State *s = bs->opaque;
     uint64_t cs = s->cluster_size;
-    uint64_t end = offset + bytes;
-    uint64_t a_start = QEMU_ALIGN_UP((uint64_t)offset, cs);
-    uint64_t a_end = end >= s->size ? QEMU_ALIGN_UP(end, cs) : QEMU_ALIGN_DOWN(end, cs);
+    uint64_t start = offset, end = offset + bytes, a_end;
     int ret = qcow2_write_allowed(bs);
 
     if (ret < 0) {
@@ -338,29 +336,28 @@ int coroutine_fn qcow2_co_pwrite_zeroes(BlockDriverState *bs, int64_t offset, in
         }
         return write_zero_data(bs, offset, bytes);
     }
-    if (a_start >= a_end) {
-        /* Within one cluster. */
-        if (!QEMU_IS_ALIGNED(offset, cs) || end < s->size) {
-            return zero_partial(bs, offset, bytes, flags);
-        }
-        a_start = QEMU_ALIGN_DOWN(offset, cs);
-    }
-    if ((uint64_t)offset < a_start) {
-        ret = zero_partial(bs, offset, a_start - offset, flags);
-        if (ret < 0) {
+    /* A head within the first cluster... */
+    if (!QEMU_IS_ALIGNED(start, cs)) {
+        uint64_t h = MIN(end, QEMU_ALIGN_UP(start, cs));
+        ret = zero_partial(bs, start, h - start, flags);
+        if (ret < 0 || h == end) {
             return ret;
         }
+        start = h;
     }
-    if (end > a_end) {
-        ret = zero_partial(bs, a_end, end - a_end, flags);
-        if (ret < 0) {
-            return ret;
-        }
-    }
-    if (a_end > a_start) {
+    /* ...whole clusters (the image's partial last one counts as whole)... */
+    a_end = end >= s->size ? QEMU_ALIGN_UP(end, cs) : QEMU_ALIGN_DOWN(end, cs);
+    if (a_end > start) {
         qemu_co_mutex_lock(&s->lock);
-        ret = qcow2_zero_clusters(bs, a_start, a_end - a_start, flags);
+        ret = qcow2_zero_clusters(bs, start, a_end - start, flags);
         qemu_co_mutex_unlock(&s->lock);
+        if (ret < 0) {
+            return ret;
+        }
+    }
+    /* ...and a tail in the last one. */
+    if (end > a_end && end > start) {
+        ret = zero_partial(bs, MAX(a_end, start), end - MAX(a_end, start), flags);
     }
     return ret;
 }

@@ -9,7 +9,15 @@
  */
 #include "block/qcow2.h"
 #include "block/block-backend.h"
-#include "qapi/qapi-events.h"
+
+/*
+ * QEMU's BLOCK_IMAGE_CORRUPTED event, sent when the schema provides it (weak:
+ * the event is not part of the schema yet).
+ */
+void qapi_event_send_block_image_corrupted(const char *device, bool has_node_name,
+                                           const char *node_name, const char *msg,
+                                           bool has_offset, int64_t offset, bool has_size,
+                                           int64_t size, bool fatal) __attribute__((weak));
 
 /* The feature name table we write into v3 headers (bit names are wire data). */
 static const struct {
@@ -109,8 +117,10 @@ void qcow2_signal_corruption(BlockDriverState *bs, bool fatal, int64_t offset, i
                      "will be suppressed",
                      qcow2_image_name(bs), msg);
     }
-    qapi_event_send_block_image_corrupted(blk ? blk_name(blk) : "", node && node[0], node, msg,
-                                          offset >= 0, offset, size >= 0, size, fatal);
+    if (qapi_event_send_block_image_corrupted) {
+        qapi_event_send_block_image_corrupted(blk ? blk_name(blk) : "", node && node[0], node,
+                                              msg, offset >= 0, offset, size >= 0, size, fatal);
+    }
     s->corruption_signaled = true;
     if (fatal) {
         s->broken = true;
@@ -560,13 +570,12 @@ static int apply_options(BlockDriverState *bs, BlockdevOptionsQcow2 *o, int flag
     }
 
     if (o->has_overlap_check) {
+        static const int modes[] = {0, QCOW2_OL_CONSTANT, QCOW2_OL_CACHED, QCOW2_OL_ALL};
         Qcow2OverlapChecks *oc = o->overlap_check;
         if (oc->type == QTYPE_QSTRING) {
-            static const int modes[] = {0, QCOW2_OL_CONSTANT, QCOW2_OL_CACHED, QCOW2_OL_ALL};
             tmpl = modes[oc->u.mode];
         } else {
             Qcow2OverlapCheckFlags *f = &oc->u.flags;
-            static const int modes[] = {0, QCOW2_OL_CONSTANT, QCOW2_OL_CACHED, QCOW2_OL_ALL};
             const struct {
                 bool has, val;
                 int bit;
@@ -581,7 +590,7 @@ static int apply_options(BlockDriverState *bs, BlockdevOptionsQcow2 *o, int flag
                 {f->has_inactive_l2, f->inactive_l2, QCOW2_OL_INACTIVE_L2},
                 {f->has_bitmap_directory, f->bitmap_directory, QCOW2_OL_BITMAP_DIRECTORY},
             };
-            tmpl = f->has_template ? modes[f->template] : QCOW2_OL_CACHED;
+            tmpl = f->has_q_template ? modes[f->q_template] : QCOW2_OL_CACHED;
             for (size_t i = 0; i < ARRAY_SIZE(bits); i++) {
                 if (bits[i].has) {
                     tmpl = bits[i].val ? (tmpl | bits[i].bit) : (tmpl & ~bits[i].bit);
@@ -599,16 +608,6 @@ static int apply_options(BlockDriverState *bs, BlockdevOptionsQcow2 *o, int flag
         o->has_pass_discard_snapshot ? o->pass_discard_snapshot : true;
     s->discard_passthrough[QCOW2_DISCARD_OTHER] =
         o->has_pass_discard_other ? o->pass_discard_other : false;
-
-    if (o->has_encrypt) {
-        error_setg(errp, "No encryption in image header, but options specified an encryption "
-                         "format");
-        return -EINVAL;
-    }
-    if (o->has_data_file) {
-        error_setg(errp, "'data-file' can only be set for images with an external data file");
-        return -EINVAL;
-    }
 
     s->l2_cache = qcow2_cache_create(l2_size, cs, QCOW2_OL_ACTIVE_L2);
     s->refcount_cache = qcow2_cache_create(rc_size, cs, QCOW2_OL_REFCOUNT_BLOCK);

@@ -11,6 +11,8 @@
 #ifndef BLOCK_QCOW2_H
 #define BLOCK_QCOW2_H
 
+#include <assert.h>
+
 #include "block/block_int.h"
 
 /* ---- On-disk format (docs/interop/qcow2.txt) ---- */
@@ -371,6 +373,9 @@ bool qcow2_refcount_order_valid(int order);
 void qcow2_refcount_set_order(BDRVQcow2State *s, int order);
 int coroutine_fn qcow2_get_refcount(BlockDriverState *bs, uint64_t cluster_index,
                                     uint64_t *refcount);
+/* Stored refcounts of clusters [first, first + n) into out (one block read per block). */
+int coroutine_fn qcow2_read_refcounts(BlockDriverState *bs, uint64_t first, uint64_t n,
+                                      uint64_t *out);
 /* Allocates 'size' bytes of contiguous clusters with refcount 1; host offset or -errno. */
 int64_t coroutine_fn qcow2_alloc_clusters(BlockDriverState *bs, uint64_t size);
 /* Allocates 'size' (< cluster size) bytes for compressed data; host offset or -errno. */

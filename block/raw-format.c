@@ -9,7 +9,7 @@
 
 typedef struct BDRVRawFmtState {
     uint64_t offset;
-    uint64_t size;   /* the window size; follows the file when !has_size */
+    uint64_t size; /* the window size; follows the file when !has_size */
     bool has_size;
 } BDRVRawFmtState;
 
@@ -18,8 +18,8 @@ typedef struct BDRVRawFmtState {
 
 /* Formats whose header a probed raw image must not acquire. */
 static const char *const raw_guarded_formats[] = {
-    "qcow2", "qcow", "qed", "vmdk", "vdi", "vpc", "vhdx", "luks", "parallels", "dmg", "bochs",
-    "cloop",
+    "qcow2", "qcow", "qed",       "vmdk", "vdi",   "vpc",
+    "vhdx",  "luks", "parallels", "dmg",  "bochs", "cloop",
 };
 
 static int raw_probe(const uint8_t *buf, int buf_size, const char *filename)
@@ -257,8 +257,7 @@ static int raw_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
 }
 
 static int coroutine_fn raw_co_truncate(BlockDriverState *bs, int64_t offset, bool exact,
-                                        PreallocMode prealloc, BdrvRequestFlags flags,
-                                        Error **errp)
+                                        PreallocMode prealloc, BdrvRequestFlags flags, Error **errp)
 {
     BDRVRawFmtState *s = bs->opaque;
     int ret;

@@ -97,8 +97,7 @@ void qapi_input_error_type(const QapiInput *ctx, const char *name, const char *e
 }
 
 /* "Parameter '<path>' expects <what>" */
-static void error_expects(const QapiInput *ctx, const char *name, const char *what,
-                          Error **errp)
+static void error_expects(const QapiInput *ctx, const char *name, const char *what, Error **errp)
 {
     g_autofree char *path = qapi_input_path(ctx, name);
 
@@ -194,7 +193,8 @@ bool qapi_input_check_object(QapiInput *ctx, Error **errp)
     if (json_object_size(fr->value) == fr->nseen) {
         return true;
     }
-    json_object_foreach (fr->value, key, v) {
+    json_object_foreach(fr->value, key, v)
+    {
         if (!frame_has_seen(fr, key)) {
             g_autofree char *path = qapi_input_path(ctx, key);
 
@@ -227,7 +227,8 @@ bool qapi_input_check_no_args(json_t *args, Error **errp)
         return true;
     }
     qapi_input_init(&ctx, false);
-    ok = qapi_input_start_object(&ctx, &fr, args, NULL, errp) && qapi_input_check_object(&ctx, errp);
+    ok =
+        qapi_input_start_object(&ctx, &fr, args, NULL, errp) && qapi_input_check_object(&ctx, errp);
     qapi_input_end(&ctx, &fr);
     return ok;
 }
@@ -356,8 +357,7 @@ bool qapi_from_json_int(json_t *in, const char *name, int64_t *out, QapiInput *c
     return int64_in(in, name, out, ctx, errp);
 }
 
-bool qapi_from_json_int64(json_t *in, const char *name, int64_t *out, QapiInput *ctx,
-                          Error **errp)
+bool qapi_from_json_int64(json_t *in, const char *name, int64_t *out, QapiInput *ctx, Error **errp)
 {
     return int64_in(in, name, out, ctx, errp);
 }
@@ -368,8 +368,7 @@ bool qapi_from_json_uint64(json_t *in, const char *name, uint64_t *out, QapiInpu
     return uint64_in(in, name, out, false, ctx, errp);
 }
 
-bool qapi_from_json_size(json_t *in, const char *name, uint64_t *out, QapiInput *ctx,
-                         Error **errp)
+bool qapi_from_json_size(json_t *in, const char *name, uint64_t *out, QapiInput *ctx, Error **errp)
 {
     return uint64_in(in, name, out, true, ctx, errp);
 }
@@ -415,8 +414,7 @@ QAPI_UNSIGNED_IN(8)
 QAPI_UNSIGNED_IN(16)
 QAPI_UNSIGNED_IN(32)
 
-bool qapi_from_json_number(json_t *in, const char *name, double *out, QapiInput *ctx,
-                           Error **errp)
+bool qapi_from_json_number(json_t *in, const char *name, double *out, QapiInput *ctx, Error **errp)
 {
     if (!in) {
         qapi_input_error_missing(ctx, name, errp);
@@ -468,8 +466,7 @@ bool qapi_from_json_bool(json_t *in, const char *name, bool *out, QapiInput *ctx
     return true;
 }
 
-bool qapi_from_json_any(json_t *in, const char *name, json_t **out, QapiInput *ctx,
-                        Error **errp)
+bool qapi_from_json_any(json_t *in, const char *name, json_t **out, QapiInput *ctx, Error **errp)
 {
     *out = NULL;
     if (!in) {
@@ -480,8 +477,7 @@ bool qapi_from_json_any(json_t *in, const char *name, json_t **out, QapiInput *c
     return true;
 }
 
-bool qapi_from_json_null(json_t *in, const char *name, json_t **out, QapiInput *ctx,
-                         Error **errp)
+bool qapi_from_json_null(json_t *in, const char *name, json_t **out, QapiInput *ctx, Error **errp)
 {
     *out = NULL;
     if (!in) {
@@ -604,6 +600,7 @@ json_t *qapi_to_json_any(json_t *v)
 
 json_t *qapi_to_json_null(json_t *v)
 {
+    (void)v;
     return json_null();
 }
 
@@ -746,11 +743,10 @@ int qapi_strtosz(const char *str, uint64_t *out)
         }
     } else if (*p == '.') {
         const char *digits = ++p;
-        double f = 0, scale = 0.1;
+        g_autofree char *text = NULL;
+        double f;
 
         while (g_ascii_isdigit(*p)) {
-            f += (*p - '0') * scale;
-            scale /= 10;
             p++;
         }
         /* An exponent makes it a float literal, not a size. */
@@ -758,7 +754,8 @@ int qapi_strtosz(const char *str, uint64_t *out)
             (g_ascii_isdigit(p[1]) || ((p[1] == '+' || p[1] == '-') && g_ascii_isdigit(p[2])))) {
             return -EINVAL;
         }
-        f *= 0x1p64;
+        text = g_strdup_printf("0.%.*s", (int)(p - digits), digits);
+        f = g_ascii_strtod(text, NULL) * 0x1p64;
         frac = f >= 0x1p64 ? UINT64_MAX : (uint64_t)f;
     }
     mul = size_suffix(*p);
@@ -826,7 +823,8 @@ json_t *qapi_json_qdict_order(const json_t *v)
         const char *key;
         json_t *value;
 
-        json_object_foreach ((json_t *)v, key, value) {
+        json_object_foreach((json_t *)v, key, value)
+        {
             m[i] = (OrderedMember){key, value, qapi_qdict_bucket(key), i};
             i++;
         }

@@ -2,34 +2,48 @@
  * QAPI runtime: what the generated code (and code using it) needs to convert
  * between JSON (jansson json_t) and the C types generated from the schema.
  *
- * Usage
- * -----
- * The generator (scripts/qapi-gen.py) turns qapi/schema.json into
- *   qapi/qapi-types.h     C types: struct Foo, FooList, enums, alternates;
- *                         void qapi_free_Foo(Foo *) deep-frees anything.
- *   qapi/qapi-visit.h     conversions, for every type Foo:
+ * Usage note
+ * ----------
+ * scripts/qapi-gen.py turns qapi/schema.json (which includes the other
+ * qapi/<area>.json files) into, in build-dir/qapi/:
+ *   qapi-types.h      C types: struct Foo, FooList, enums, unions, alternates;
+ *                     void qapi_free_Foo(Foo *) deep-frees any of them.
+ *   qapi-visit.h      conversions, for every struct/union/alternate/list Foo:
  *       bool qapi_parse_Foo(json_t *in, bool keyval, Foo **out, Error **errp);
  *       json_t *qapi_to_json_Foo(const Foo *obj);     (new reference)
- *       Foo *qapi_clone_Foo(const Foo *obj);          (or QAPI_CLONE(Foo, obj))
- *     and the building blocks qapi_from_json_Foo() / _members() / _inplace().
- *     Enums: Foo_str(value), Foo_lookup, qapi_from_json_Foo/qapi_to_json_Foo.
- *   qapi/qapi-commands.h  prototypes of the qmp_<command>() functions that
- *                         hand-written code implements; marshallers.
- *   qapi/qapi-events.h    qapi_event_send_<event>(...).
+ *       Foo *qapi_clone_Foo(const Foo *obj);          (QAPI_CLONE(Foo, obj))
+ *     plus the building blocks qapi_from_json_Foo(), _members(), _inplace()
+ *     for nesting conversions inside a QapiInput.  Enums: Foo_str(value),
+ *     Foo_lookup, qapi_from_json_Foo() and qapi_to_json_Foo(value).
+ *   qapi-commands.h   prototypes of the qmp_<command>() functions that
+ *                     hand-written code implements, the marshallers and
+ *                     qmp_init_marshal() (registers them all).
+ *   qapi-events.h     void qapi_event_send_<event>(members...).
+ *   qapi-builtin-*.h  strList, intList, ..., QType (included by the above).
+ * Include "qapi/qapi-types.h", "qapi/qapi-visit.h", "qapi/qapi-commands.h",
+ * "qapi/qapi-events.h" as needed.
+ *
  * C conventions are QEMU 7.2's: members in schema order, base members
  * first, "bool has_x" before every optional member (pointers included),
- * lists are { FooList *next; Foo value; } chains (NULL is the empty list),
- * unions carry their variants in "union { ... } u", alternates have
- * "QType type".  'any' and 'null' values are json_t * (owned references).
+ * lists are { FooList *next; Foo value; } chains (NULL is the empty list;
+ * QAPI_LIST_PREPEND/APPEND/LENGTH help), unions carry their branches in
+ * "union { ... } u" (by value), alternates have "QType type" and "u".  Names:
+ * '-' becomes '_', C keywords get "q_" (typename -> q_typename).  'any' and
+ * 'null' values are json_t * (owned references); 'str' is char *.
  *
- * Ownership: qmp_<command>() receives arguments it does not own (copy what
- * it keeps; the marshaller frees them) and returns a result it gives away
- * (freed by the marshaller after conversion).  On error it sets *errp and
- * returns NULL/0.
+ * Commands: qmp_<command>() receives arguments it does not own (copy what
+ * it keeps; the marshaller frees them) and returns a result it hands over
+ * (the marshaller converts and frees it).  On error it sets *errp and
+ * returns NULL/0.  Optional arguments come as "bool has_x, T x"; 'boxed'
+ * commands get one "Args *arg".  'gen': false commands get no prototype or
+ * marshaller, except query-qmp-schema, which qapi-introspect.c implements
+ * entirely (nothing hand-written; qmp_init_marshal() registers it).
  *
  * Parsing JSON into C:
  *     BlockdevOptions *opts;
- *     if (!qapi_parse_BlockdevOptions(json, false, &opts, errp)) return;
+ *     if (!qapi_parse_BlockdevOptions(json, false, &opts, errp)) {
+ *         return;
+ *     }
  *     ...
  *     qapi_free_BlockdevOptions(opts);
  * With keyval=true the scalars may be strings, as keyval_parse() (system/
@@ -163,36 +177,25 @@ void qapi_error_alternate(const char *name, const char *type, Error **errp);
  * for strings and any/null, which are set to NULL.
  */
 bool qapi_from_json_str(json_t *in, const char *name, char **out, QapiInput *ctx, Error **errp);
-bool qapi_from_json_int(json_t *in, const char *name, int64_t *out, QapiInput *ctx,
-                        Error **errp);
-bool qapi_from_json_int8(json_t *in, const char *name, int8_t *out, QapiInput *ctx,
-                         Error **errp);
-bool qapi_from_json_int16(json_t *in, const char *name, int16_t *out, QapiInput *ctx,
-                          Error **errp);
-bool qapi_from_json_int32(json_t *in, const char *name, int32_t *out, QapiInput *ctx,
-                          Error **errp);
-bool qapi_from_json_int64(json_t *in, const char *name, int64_t *out, QapiInput *ctx,
-                          Error **errp);
-bool qapi_from_json_uint8(json_t *in, const char *name, uint8_t *out, QapiInput *ctx,
-                          Error **errp);
+bool qapi_from_json_int(json_t *in, const char *name, int64_t *out, QapiInput *ctx, Error **errp);
+bool qapi_from_json_int8(json_t *in, const char *name, int8_t *out, QapiInput *ctx, Error **errp);
+bool qapi_from_json_int16(json_t *in, const char *name, int16_t *out, QapiInput *ctx, Error **errp);
+bool qapi_from_json_int32(json_t *in, const char *name, int32_t *out, QapiInput *ctx, Error **errp);
+bool qapi_from_json_int64(json_t *in, const char *name, int64_t *out, QapiInput *ctx, Error **errp);
+bool qapi_from_json_uint8(json_t *in, const char *name, uint8_t *out, QapiInput *ctx, Error **errp);
 bool qapi_from_json_uint16(json_t *in, const char *name, uint16_t *out, QapiInput *ctx,
                            Error **errp);
 bool qapi_from_json_uint32(json_t *in, const char *name, uint32_t *out, QapiInput *ctx,
                            Error **errp);
 bool qapi_from_json_uint64(json_t *in, const char *name, uint64_t *out, QapiInput *ctx,
                            Error **errp);
-bool qapi_from_json_size(json_t *in, const char *name, uint64_t *out, QapiInput *ctx,
-                         Error **errp);
-bool qapi_from_json_number(json_t *in, const char *name, double *out, QapiInput *ctx,
-                           Error **errp);
-bool qapi_from_json_bool(json_t *in, const char *name, bool *out, QapiInput *ctx,
-                         Error **errp);
+bool qapi_from_json_size(json_t *in, const char *name, uint64_t *out, QapiInput *ctx, Error **errp);
+bool qapi_from_json_number(json_t *in, const char *name, double *out, QapiInput *ctx, Error **errp);
+bool qapi_from_json_bool(json_t *in, const char *name, bool *out, QapiInput *ctx, Error **errp);
 /* Any JSON value; *out is a new reference. */
-bool qapi_from_json_any(json_t *in, const char *name, json_t **out, QapiInput *ctx,
-                        Error **errp);
+bool qapi_from_json_any(json_t *in, const char *name, json_t **out, QapiInput *ctx, Error **errp);
 /* JSON null (in keyval mode also ""); *out is json_null(). */
-bool qapi_from_json_null(json_t *in, const char *name, json_t **out, QapiInput *ctx,
-                         Error **errp);
+bool qapi_from_json_null(json_t *in, const char *name, json_t **out, QapiInput *ctx, Error **errp);
 bool qapi_from_json_enum(json_t *in, const char *name, int *out, const QEnumLookup *lookup,
                          QapiInput *ctx, Error **errp);
 

@@ -6,10 +6,15 @@
 #include "qapi/qapi-json.h"
 #include "qapi/qmp-dispatch.h"
 
-static GPtrArray *commands;   /* QmpCommand *, in registration order */
-static GHashTable *by_name;   /* name -> QmpCommand * */
+static GPtrArray *commands; /* QmpCommand *, in registration order */
+static GHashTable *by_name; /* name -> QmpCommand * */
 
-/* -1 outside qmp_dispatch(), else whether the running request negotiates. */
+/*
+ * While qmp_dispatch() calls a marshaller: whether that request arrived
+ * during negotiation; -1 otherwise.  Marshallers consult it (through
+ * qmp_dispatch_check_run()) before the command body runs, so a command
+ * that yields or dispatches again cannot make it stale when it matters.
+ */
 static int dispatching_negotiation = -1;
 
 void qmp_register_command(const char *name, QmpCommandFunc *fn, unsigned flags)
@@ -59,9 +64,9 @@ json_t *qmp_error_response(const Error *err)
 {
     json_t *rsp = json_object();
 
-    json_object_set_new(rsp, "error", json_pack("{s:s, s:s}", "class",
-                                                 error_class_name(error_get_class(err)), "desc",
-                                                 error_get_pretty(err)));
+    json_object_set_new(rsp, "error",
+                        json_pack("{s:s, s:s}", "class", error_class_name(error_get_class(err)),
+                                  "desc", error_get_pretty(err)));
     return rsp;
 }
 
@@ -93,7 +98,8 @@ static bool request_check(json_t *req, const char **name, json_t **args, Error *
     const char *key;
     json_t *value;
 
-    json_object_foreach (req, key, value) {
+    json_object_foreach(req, key, value)
+    {
         m[i] = (RequestMember){key, value, qapi_qdict_bucket(key), i};
         i++;
     }
@@ -126,14 +132,13 @@ static bool request_check(json_t *req, const char **name, json_t **args, Error *
 
 static json_t *run_command(const QmpCommand *cmd, json_t *args, bool negotiating, Error **errp)
 {
-    int saved = dispatching_negotiation;
     json_t *owned = args ? json_incref(args) : json_object();
     json_t *ret = NULL;
     Error *err = NULL;
 
     dispatching_negotiation = negotiating;
     cmd->fn(owned, &ret, &err);
-    dispatching_negotiation = saved;
+    dispatching_negotiation = -1;
     json_decref(owned);
     if (err) {
         json_decref(ret);
@@ -165,8 +170,7 @@ json_t *qmp_dispatch(json_t *request, bool negotiating)
         goto out;
     }
     if (!cmd) {
-        error_set(&err, ERROR_CLASS_COMMAND_NOT_FOUND, "The command %s has not been found",
-                  name);
+        error_set(&err, ERROR_CLASS_COMMAND_NOT_FOUND, "The command %s has not been found", name);
         goto out;
     }
     ret = run_command(cmd, args, negotiating, &err);

@@ -1,7 +1,7 @@
 """Per-type C snippets shared by the generators: how a value of a schema
 type is declared, freed, converted from and to JSON."""
 
-from .schema import (AlternateType, ArrayType, BuiltinType, EnumType, ObjectType)
+from .schema import BuiltinType, EnumType
 
 
 def member_decl(m):
@@ -17,11 +17,6 @@ def decl(c_type, name):
     if c_type.endswith('*'):
         return c_type + name
     return '%s %s' % (c_type, name)
-
-
-def is_owned_pointer(t):
-    """True when a value of type t owns heap memory."""
-    return t.is_pointer()
 
 
 def free_stmt(t, lvalue):
@@ -53,10 +48,6 @@ def from_json_call(t, json, name, out_ptr):
     return '%s(%s, %s, %s, ctx, errp)' % (fn, json, name, out_ptr)
 
 
-def c_str(s):
-    return '"%s"' % s
-
-
 def params(members, with_has=True):
     """Parameter list for members passed one by one (commands, events)."""
     out = []
@@ -65,18 +56,6 @@ def params(members, with_has=True):
             out.append('bool has_%s' % m.c_name())
         out.append(decl(m.type.c_param_type(), m.c_name()))
     return out
-
-
-def is_object(t):
-    return isinstance(t, ObjectType)
-
-
-def is_alternate(t):
-    return isinstance(t, AlternateType)
-
-
-def is_array(t):
-    return isinstance(t, ArrayType)
 
 
 def indent(lines, n=1):

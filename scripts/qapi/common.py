@@ -70,8 +70,7 @@ def c_string(text):
 
 
 class Output:
-    """Accumulates one generated file; writes it only if it changed, so that
-    regenerating does not force recompiling unchanged code."""
+    """Accumulates one generated file."""
 
     def __init__(self, fname, what):
         self.fname = fname
@@ -85,16 +84,9 @@ class Output:
         return ''.join(self.parts)
 
     def write(self, outdir):
-        path = os.path.join(outdir, self.fname)
-        text = self.text()
-        try:
-            with open(path, encoding='utf-8') as f:
-                if f.read() == text:
-                    return
-        except OSError:
-            pass
-        with open(path, 'w', encoding='utf-8') as f:
-            f.write(text)
+        # Always rewritten: the build tool compares time stamps.
+        with open(os.path.join(outdir, self.fname), 'w', encoding='utf-8') as f:
+            f.write(self.text())
 
 
 def guard(fname):

@@ -103,6 +103,8 @@ def check_type_ref(value, info, source, allow_array=True):
     if isinstance(value, str):
         if value == '':
             _err(info, '%s names an empty type' % source)
+        if value.startswith('q_'):
+            _err(info, "%s uses the reserved name '%s'" % (source, value))
         return
     if isinstance(value, list):
         if not allow_array:
@@ -110,6 +112,7 @@ def check_type_ref(value, info, source, allow_array=True):
         if len(value) != 1 or not isinstance(value[0], str):
             _err(info, '%s: an array type must be a list of exactly one type name'
                  % source)
+        check_type_ref(value[0], info, source, allow_array=False)
         return
     _err(info, '%s must be a type name or a one-element list' % source)
 

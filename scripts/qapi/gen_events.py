@@ -3,6 +3,7 @@ event's "data" object and hands it to qapi_event_emit() (monitor/)."""
 
 from .cgen import params
 from .common import Output, c_enum_const, c_name, c_string, header_close, header_open
+from .gen_types import enum_array
 
 
 def send_fn(ev):
@@ -61,10 +62,10 @@ def gen_events(schema, prefix):
     h.add('    %s,\n} %s;\n\n' % (c_enum_const(enum, '_MAX'), enum))
     h.add('extern const QEnumLookup %s_lookup;\n\n' % enum)
     c.add('#include "%sqapi-events.h"\n#include "%sqapi-visit.h"\n\n' % (prefix, prefix))
-    c.add('const QEnumLookup %s_lookup = {\n    .array = (const char *const[]){\n' % enum)
-    for ev in events:
-        c.add('        [%s] = %s,\n' % (c_enum_const(enum, ev.name), c_string(ev.name)))
-    c.add('    },\n    .size = %s,\n};\n\n' % c_enum_const(enum, '_MAX'))
+    c.add('const QEnumLookup %s_lookup = {\n' % enum)
+    c.add(''.join(line + '\n' for line in enum_array(
+        [(c_enum_const(enum, ev.name), ev.name) for ev in events])))
+    c.add('    .size = %s,\n};\n\n' % c_enum_const(enum, '_MAX'))
     for ev in events:
         h.add('%s;\n' % proto(ev))
         c.add('%s\n{\n' % proto(ev))

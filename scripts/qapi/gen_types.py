@@ -41,12 +41,20 @@ def _enum_decl(t):
     return '\n'.join(lines) + '\n\n'
 
 
-def _enum_table(t):
-    lines = ['const QEnumLookup %s_lookup = {' % t.c_name(),
-             '    .array = (const char *const[]){']
-    for m in t.members:
-        lines.append('        [%s] = %s,' % (t.const(m.name), c_string(m.name)))
+def enum_array(entries):
+    """Initializer lines of QEnumLookup.array: (C constant, name) pairs."""
+    if not entries:
+        return ['    .array = NULL,']
+    lines = ['    .array = (const char *const[]){']
+    for const, name in entries:
+        lines.append('        [%s] = %s,' % (const, c_string(name)))
     lines.append('    },')
+    return lines
+
+
+def _enum_table(t):
+    lines = ['const QEnumLookup %s_lookup = {' % t.c_name()]
+    lines += enum_array([(t.const(m.name), m.name) for m in t.members])
     lines.append('    .size = %s,' % t.max_const())
     lines.append('};')
     return '\n'.join(lines) + '\n\n'

@@ -153,9 +153,10 @@ START_TEST(test_struct_errors)
     EXPECT_ERROR(TestStruct,
                  "{\"id\":\"x\",\"count\":0,\"color\":\"red\",\"nested\":{\"value\":0},\"foo\":1}",
                  false, "Parameter 'foo' is unexpected");
-    EXPECT_ERROR(TestStruct,
-                 "{\"id\":\"x\",\"count\":0,\"color\":\"red\",\"nested\":{\"value\":0,\"bogus\":1}}",
-                 false, "Parameter 'nested.bogus' is unexpected");
+    EXPECT_ERROR(
+        TestStruct,
+        "{\"id\":\"x\",\"count\":0,\"color\":\"red\",\"nested\":{\"value\":0,\"bogus\":1}}", false,
+        "Parameter 'nested.bogus' is unexpected");
     /* A missing member is reported before an unexpected one. */
     EXPECT_ERROR(TestStruct, "{\"foo\":1,\"id\":\"x\",\"color\":\"red\",\"nested\":{\"value\":0}}",
                  false, "Parameter 'count' is missing");
@@ -254,9 +255,10 @@ static void ints_error(const char *member, json_t *value, bool keyval, const cha
         const char *key;
         json_t *v, *in2 = json_object();
 
-        json_object_foreach (in, key, v) {
-            char *text = json_is_string(v) ? g_strdup(json_string_value(v))
-                         : json_is_null(v) ? g_strdup("")
+        json_object_foreach(in, key, v)
+        {
+            char *text = json_is_string(v)    ? g_strdup(json_string_value(v))
+                         : json_is_null(v)    ? g_strdup("")
                          : json_is_boolean(v) ? g_strdup(json_is_true(v) ? "on" : "off")
                                               : dump(v);
 
@@ -269,8 +271,8 @@ static void ints_error(const char *member, json_t *value, bool keyval, const cha
     json_object_set_new(in, member, value);
     ck_assert(!qapi_parse_TestInts(in, keyval, &t, &err));
     ck_assert_ptr_null(t);
-    ck_assert_msg(err && !strcmp(error_get_pretty(err), msg), "%s: got '%s', expected '%s'",
-                  member, err ? error_get_pretty(err) : "(no error)", msg);
+    ck_assert_msg(err && !strcmp(error_get_pretty(err), msg), "%s: got '%s', expected '%s'", member,
+                  err ? error_get_pretty(err) : "(no error)", msg);
     error_free(err);
     json_decref(in);
 }
@@ -353,8 +355,7 @@ START_TEST(test_keyval)
     ints_error("i", json_string("08"), true, "Parameter 'i' expects integer");
     ints_error("i", json_string("9223372036854775808"), true, "Parameter 'i' expects integer");
     ints_error("u64", json_string("x"), true, "Parameter 'u64' expects integer");
-    ints_error("u64", json_string("18446744073709551616"), true,
-               "Parameter 'u64' expects integer");
+    ints_error("u64", json_string("18446744073709551616"), true, "Parameter 'u64' expects integer");
     ints_error("sz", json_string("1x"), true, "Parameter 'sz' expects size");
     ints_error("sz", json_string("-1"), true, "Parameter 'sz' expects size");
     ints_error("sz", json_string("1.5"), true, "Parameter 'sz' expects size");
@@ -434,9 +435,8 @@ END_TEST
 
 static TestHolder *holder_parse(const char *extra, bool keyval, Error **errp)
 {
-    g_autofree char *text =
-        g_strdup_printf("{\"un\":{\"kind\":\"gamma\"},\"alt\":1%s%s}", extra ? "," : "",
-                        extra ? extra : "");
+    g_autofree char *text = g_strdup_printf("{\"un\":{\"kind\":\"gamma\"},\"alt\":1%s%s}",
+                                            extra ? "," : "", extra ? extra : "");
     json_t *in = J(text);
     TestHolder *h = NULL;
 
@@ -454,8 +454,8 @@ static void holder_error(const char *extra, bool keyval, const char *msg)
     TestHolder *h = holder_parse(extra, keyval, &err);
 
     ck_assert_ptr_null(h);
-    ck_assert_msg(err && !strcmp(error_get_pretty(err), msg), "%s: got '%s', expected '%s'",
-                  extra, err ? error_get_pretty(err) : "(no error)", msg);
+    ck_assert_msg(err && !strcmp(error_get_pretty(err), msg), "%s: got '%s', expected '%s'", extra,
+                  err ? error_get_pretty(err) : "(no error)", msg);
     error_free(err);
 }
 
@@ -510,7 +510,8 @@ START_TEST(test_alternate)
     holder_error("\"alts\":[{\"value\":\"x\"}]", false,
                  "Invalid parameter type for 'alts[0].value', expected: integer");
     holder_error("\"alts\":[\"purple\"]", false, "Parameter 'null' does not accept value 'purple'");
-    holder_error("\"alts\":[1.5]", false, "Invalid parameter type for 'alts[0]', expected: integer");
+    holder_error("\"alts\":[1.5]", false,
+                 "Invalid parameter type for 'alts[0]', expected: integer");
 
     EXPECT_ERROR(TestHolder, "{\"un\":{\"kind\":\"gamma\"}}", false, "Parameter 'alt' is missing");
     EXPECT_ERROR(TestHolder, "{\"un\":{\"kind\":\"gamma\"},\"alt\":[]}", false,
@@ -570,8 +571,10 @@ START_TEST(test_lists)
     qapi_free_TestHolder(h);
 
     holder_error("\"u8s\":[256]", false, "Parameter 'null' expects uint8_t");
-    holder_error("\"ints\":[1,\"2\"]", false, "Invalid parameter type for 'ints[1]', expected: integer");
-    holder_error("\"colors\":\"red\"", false, "Invalid parameter type for 'colors', expected: array");
+    holder_error("\"ints\":[1,\"2\"]", false,
+                 "Invalid parameter type for 'ints[1]', expected: integer");
+    holder_error("\"colors\":\"red\"", false,
+                 "Invalid parameter type for 'colors', expected: array");
     holder_error("\"sizes\":[\"1k\"]", false, "Parameter 'sizes[0]' expects uint64");
 
     /* Built-in lists. */
@@ -814,8 +817,7 @@ START_TEST(test_commands)
                     "{\"error\":{\"class\":\"CommandNotFound\","
                     "\"desc\":\"The command test-not-generated has not been found\"}}");
 
-    ck_assert_uint_eq(qmp_find_command("test-noargs")->flags,
-                      QCO_ALLOW_PRECONFIG | QCO_COROUTINE);
+    ck_assert_uint_eq(qmp_find_command("test-noargs")->flags, QCO_ALLOW_PRECONFIG | QCO_COROUTINE);
     ck_assert_uint_eq(qmp_find_command("test-ret-enum")->flags, QCO_ALLOW_OOB);
     ck_assert_uint_eq(qmp_find_command("test-cmd")->flags, QCO_NO_FLAGS);
     ck_assert_uint_eq(qmp_find_command("query-qmp-schema")->flags, QCO_ALLOW_PRECONFIG);
@@ -836,7 +838,8 @@ START_TEST(test_marshal_direct)
     args = J("{\"value\":true}");
     qmp_marshal_test_named_args(args, &ret, &err);
     ck_assert_ptr_null(ret);
-    ck_assert_str_eq(error_get_pretty(err), "Invalid parameter type for 'value', expected: integer");
+    ck_assert_str_eq(error_get_pretty(err),
+                     "Invalid parameter type for 'value', expected: integer");
     error_free(err);
     json_decref(args);
 }
@@ -894,7 +897,8 @@ static json_t *schema_entry(json_t *schema, const char *name)
     size_t i;
     json_t *e;
 
-    json_array_foreach (schema, i, e) {
+    json_array_foreach(schema, i, e)
+    {
         if (!strcmp(json_string_value(json_object_get(e, "name")), name)) {
             return e;
         }
@@ -920,11 +924,13 @@ START_TEST(test_introspection)
     assert_json_text(json_array_get(members, 0), "{\"name\":\"a\",\"type\":\"int\"}");
     assert_json_text(json_array_get(members, 1),
                      "{\"name\":\"b\",\"default\":null,\"type\":\"str\"}");
-    e = schema_entry(schema, json_string_value(json_object_get(json_array_get(members, 2), "type")));
+    e = schema_entry(schema,
+                     json_string_value(json_object_get(json_array_get(members, 2), "type")));
     assert_json_text(json_object_get(e, "members"), "[{\"name\":\"value\",\"type\":\"int\"},"
                                                     "{\"name\":\"note\",\"default\":null,"
                                                     "\"type\":\"str\"}]");
-    e = schema_entry(schema, json_string_value(json_object_get(json_array_get(members, 3), "type")));
+    e = schema_entry(schema,
+                     json_string_value(json_object_get(json_array_get(members, 3), "type")));
     ck_assert_str_eq(json_string_value(json_object_get(e, "meta-type")), "array");
     e = schema_entry(schema, json_string_value(json_object_get(e, "element-type")));
     assert_json_text(json_object_get(e, "values"), "[\"red\",\"green\",\"blue-ish\"]");

@@ -29,7 +29,8 @@ static inline char *bt_tmpdir(void)
     return dir;
 }
 
-static int bt_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+static MINIVM_UNUSED int bt_rm_one(const char *path, const struct stat *st, int flag,
+                                   struct FTW *ftw)
 {
     return remove(path);
 }
@@ -72,8 +73,8 @@ static inline MINIVM_PRINTF(3, 4) BlockDriverState *bt_open(int flags, Error **e
 #define bt_open_ok(flags, ...)                                                                     \
     ({                                                                                             \
         Error *bt_err_ = NULL;                                                                     \
-        BlockDriverState *bt_bs_ = bt_open((flags), &bt_err_, __VA_ARGS__);                       \
-        ck_assert_msg(bt_bs_, "open failed: %s", bt_err_ ? error_get_pretty(bt_err_) : "?");      \
+        BlockDriverState *bt_bs_ = bt_open((flags), &bt_err_, __VA_ARGS__);                        \
+        ck_assert_msg(bt_bs_, "open failed: %s", bt_err_ ? error_get_pretty(bt_err_) : "?");       \
         bt_bs_;                                                                                    \
     })
 
@@ -81,7 +82,7 @@ static inline MINIVM_PRINTF(3, 4) BlockDriverState *bt_open(int flags, Error **e
 #define bt_open_fails(msg, flags, ...)                                                             \
     do {                                                                                           \
         Error *bt_err_ = NULL;                                                                     \
-        BlockDriverState *bt_bs_ = bt_open((flags), &bt_err_, __VA_ARGS__);                       \
+        BlockDriverState *bt_bs_ = bt_open((flags), &bt_err_, __VA_ARGS__);                        \
         ck_assert_ptr_null(bt_bs_);                                                                \
         ck_assert_ptr_nonnull(bt_err_);                                                            \
         ck_assert_str_eq(error_get_pretty(bt_err_), (msg));                                        \
@@ -184,7 +185,7 @@ static inline int64_t bt_host_allocated(const char *path)
 static inline int bt_run(char **out, char **err, const char *fmt, ...) MINIVM_PRINTF(3, 4);
 static inline int bt_run(char **out, char **err, const char *fmt, ...)
 {
-    char *argv[] = { "/bin/sh", "-c", NULL, NULL };
+    char *argv[] = {"/bin/sh", "-c", NULL, NULL};
     GError *gerr = NULL;
     int status = -1;
     va_list ap;
@@ -192,9 +193,9 @@ static inline int bt_run(char **out, char **err, const char *fmt, ...)
     va_start(ap, fmt);
     argv[2] = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    ck_assert_msg(g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status,
-                               &gerr),
-                  "spawn: %s", gerr ? gerr->message : "?");
+    ck_assert_msg(
+        g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &gerr),
+        "spawn: %s", gerr ? gerr->message : "?");
     g_free(argv[2]);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -224,6 +225,104 @@ static inline char *bt_error_report_text(Error *err)
 static inline void bt_co_run(CoroutineEntry *fn, void *opaque)
 {
     coroutine_run_sync(fn, opaque);
+}
+
+/* Driver callbacks called directly, from a coroutine: the driver alone, without the core. */
+
+typedef struct DrvCall {
+    BlockDriverState *bs;
+    int64_t off, bytes;
+    QEMUIOVector *qiov;
+    BdrvRequestFlags flags;
+    PreallocMode prealloc;
+    Error **errp;
+    int64_t pnum, map;
+    BlockDriverState *file;
+    bool want_zero;
+    int ret;
+} DrvCall;
+
+static void coroutine_fn MINIVM_UNUSED co_read(void *o)
+{
+    DrvCall *c = o;
+    c->ret = c->bs->drv->bdrv_co_preadv(c->bs, c->off, c->bytes, c->qiov, 0);
+}
+
+static void coroutine_fn MINIVM_UNUSED co_write(void *o)
+{
+    DrvCall *c = o;
+    c->ret = c->bs->drv->bdrv_co_pwritev(c->bs, c->off, c->bytes, c->qiov, 0);
+}
+
+static void coroutine_fn MINIVM_UNUSED co_zeroes(void *o)
+{
+    DrvCall *c = o;
+    c->ret = c->bs->drv->bdrv_co_pwrite_zeroes(c->bs, c->off, c->bytes, c->flags);
+}
+
+static void coroutine_fn MINIVM_UNUSED co_discard(void *o)
+{
+    DrvCall *c = o;
+    c->ret = c->bs->drv->bdrv_co_pdiscard(c->bs, c->off, c->bytes);
+}
+
+static void coroutine_fn MINIVM_UNUSED co_flush(void *o)
+{
+    DrvCall *c = o;
+    c->ret = c->bs->drv->bdrv_co_flush_to_disk(c->bs);
+}
+
+static void coroutine_fn MINIVM_UNUSED co_truncate(void *o)
+{
+    DrvCall *c = o;
+    c->ret = c->bs->drv->bdrv_co_truncate(c->bs, c->off, true, c->prealloc, 0, c->errp);
+}
+
+static void coroutine_fn MINIVM_UNUSED co_status(void *o)
+{
+    DrvCall *c = o;
+    c->ret = c->bs->drv->bdrv_co_block_status(c->bs, c->want_zero, c->off, c->bytes, &c->pnum,
+                                              &c->map, &c->file);
+}
+
+static inline int drv_rw(BlockDriverState *bs, bool write, int64_t off, void *buf, int64_t len)
+{
+    QEMUIOVector qiov;
+    DrvCall c = {.bs = bs, .off = off, .bytes = len, .qiov = &qiov};
+
+    qemu_iovec_init_buf(&qiov, buf, len);
+    bt_co_run(write ? co_write : co_read, &c);
+    return c.ret;
+}
+
+static inline int drv_simple(BlockDriverState *bs, CoroutineEntry *fn, int64_t off, int64_t bytes,
+                             BdrvRequestFlags flags)
+{
+    DrvCall c = {.bs = bs, .off = off, .bytes = bytes, .flags = flags};
+
+    bt_co_run(fn, &c);
+    return c.ret;
+}
+
+static inline int drv_truncate(BlockDriverState *bs, int64_t size, PreallocMode prealloc,
+                               Error **errp)
+{
+    DrvCall c = {.bs = bs, .off = size, .prealloc = prealloc, .errp = errp};
+
+    bt_co_run(co_truncate, &c);
+    return c.ret;
+}
+
+static inline int drv_status(BlockDriverState *bs, bool want_zero, int64_t off, int64_t bytes,
+                             int64_t *pnum, int64_t *map, BlockDriverState **file)
+{
+    DrvCall c = {.bs = bs, .off = off, .bytes = bytes, .want_zero = want_zero};
+
+    bt_co_run(co_status, &c);
+    *pnum = c.pnum;
+    *map = c.map;
+    *file = c.file;
+    return c.ret;
 }
 
 #endif

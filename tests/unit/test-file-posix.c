@@ -12,6 +12,17 @@
 
 static char *dir;
 
+/* block status of the file node itself: *file is always bs */
+static int file_status(BlockDriverState *bs, bool want_zero, int64_t off, int64_t bytes,
+                       int64_t *pnum, int64_t *map)
+{
+    BlockDriverState *file = NULL;
+    int ret = drv_status(bs, want_zero, off, bytes, pnum, map, &file);
+
+    ck_assert(ret < 0 || file == bs);
+    return ret;
+}
+
 static void setup(void)
 {
     main_loop_init();
@@ -46,9 +57,9 @@ static const struct {
     bool direct;
     FileAioBackend expect;
 } backends[] = {
-    { "threads", false, FILE_AIO_THREADS },
-    { "io_uring", false, FILE_AIO_IO_URING },
-    { "native", true, FILE_AIO_IO_URING },
+    {"threads", false, FILE_AIO_THREADS},
+    {"io_uring", false, FILE_AIO_IO_URING},
+    {"native", true, FILE_AIO_IO_URING},
 };
 
 static BlockDriverState *open_file(const char *path, int i)
@@ -61,103 +72,6 @@ static BlockDriverState *open_file(const char *path, int i)
                     path, backends[i].aio, backends[i].direct ? "true" : "false");
     ck_assert_int_eq(((BDRVRawState *)bs->opaque)->aio, backends[i].expect);
     return bs;
-}
-
-/* ---- driver calls from coroutines ------------------------------------ */
-
-typedef struct DrvCall {
-    BlockDriverState *bs;
-    int64_t off, bytes;
-    QEMUIOVector *qiov;
-    BdrvRequestFlags flags;
-    PreallocMode prealloc;
-    Error **errp;
-    int64_t pnum, map;
-    BlockDriverState *file;
-    bool want_zero;
-    int ret;
-} DrvCall;
-
-static void coroutine_fn co_read(void *o)
-{
-    DrvCall *c = o;
-    c->ret = c->bs->drv->bdrv_co_preadv(c->bs, c->off, c->bytes, c->qiov, 0);
-}
-
-static void coroutine_fn co_write(void *o)
-{
-    DrvCall *c = o;
-    c->ret = c->bs->drv->bdrv_co_pwritev(c->bs, c->off, c->bytes, c->qiov, 0);
-}
-
-static void coroutine_fn co_zeroes(void *o)
-{
-    DrvCall *c = o;
-    c->ret = c->bs->drv->bdrv_co_pwrite_zeroes(c->bs, c->off, c->bytes, c->flags);
-}
-
-static void coroutine_fn co_discard(void *o)
-{
-    DrvCall *c = o;
-    c->ret = c->bs->drv->bdrv_co_pdiscard(c->bs, c->off, c->bytes);
-}
-
-static void coroutine_fn co_flush(void *o)
-{
-    DrvCall *c = o;
-    c->ret = c->bs->drv->bdrv_co_flush_to_disk(c->bs);
-}
-
-static void coroutine_fn co_truncate(void *o)
-{
-    DrvCall *c = o;
-    c->ret = c->bs->drv->bdrv_co_truncate(c->bs, c->off, true, c->prealloc, 0, c->errp);
-}
-
-static void coroutine_fn co_status(void *o)
-{
-    DrvCall *c = o;
-    c->ret = c->bs->drv->bdrv_co_block_status(c->bs, c->want_zero, c->off, c->bytes, &c->pnum,
-                                              &c->map, &c->file);
-}
-
-static int drv_rw(BlockDriverState *bs, bool write, int64_t off, void *buf, int64_t len)
-{
-    QEMUIOVector qiov;
-    DrvCall c = { .bs = bs, .off = off, .bytes = len, .qiov = &qiov };
-
-    qemu_iovec_init_buf(&qiov, buf, len);
-    bt_co_run(write ? co_write : co_read, &c);
-    return c.ret;
-}
-
-static int drv_simple(BlockDriverState *bs, CoroutineEntry *fn, int64_t off, int64_t bytes,
-                      BdrvRequestFlags flags)
-{
-    DrvCall c = { .bs = bs, .off = off, .bytes = bytes, .flags = flags };
-
-    bt_co_run(fn, &c);
-    return c.ret;
-}
-
-static int drv_truncate(BlockDriverState *bs, int64_t size, PreallocMode prealloc, Error **errp)
-{
-    DrvCall c = { .bs = bs, .off = size, .prealloc = prealloc, .errp = errp };
-
-    bt_co_run(co_truncate, &c);
-    return c.ret;
-}
-
-static int drv_status(BlockDriverState *bs, bool want_zero, int64_t off, int64_t bytes,
-                      int64_t *pnum, int64_t *map)
-{
-    DrvCall c = { .bs = bs, .off = off, .bytes = bytes, .want_zero = want_zero };
-
-    bt_co_run(co_status, &c);
-    ck_assert(c.ret < 0 || c.file == bs);
-    *pnum = c.pnum;
-    *map = c.map;
-    return c.ret;
 }
 
 /* ---- open errors -------------------------------------------------------- */
@@ -257,7 +171,8 @@ static void coroutine_fn conc_worker(void *opaque)
     for (int r = 0; r < CONC_ROUNDS; r++) {
         int64_t slot = (int64_t)(w->idx * CONC_ROUNDS + r) * CONC_SLOT;
         int64_t off = slot + (w->direct ? 4096 * (r % 3) : 511 * r);
-        int64_t len = w->direct ? 4096 * (1 + (w->idx + r) % 32) : 1000 + 4093 * ((w->idx + r) % 32);
+        int64_t len =
+            w->direct ? 4096 * (1 + (w->idx + r) % 32) : 1000 + 4093 * ((w->idx + r) % 32);
         uint32_t seed = w->idx * 100 + r;
         uint8_t *wbuf = file_memalign(4096, len), *rbuf = file_memalign(4096, len);
         QEMUIOVector wq, rq;
@@ -297,8 +212,7 @@ START_TEST(test_rw_concurrent)
     uint8_t *buf;
 
     for (int i = 0; i < CONC_WORKERS; i++) {
-        w[i] = (ConcWorker){ .bs = bs, .idx = i, .direct = backends[_i].direct,
-                             .running = &running };
+        w[i] = (ConcWorker){.bs = bs, .idx = i, .direct = backends[_i].direct, .running = &running};
         qemu_coroutine_enter(qemu_coroutine_create(conc_worker, &w[i]));
     }
     MAIN_LOOP_WAIT_WHILE(running > 0);
@@ -311,8 +225,8 @@ START_TEST(test_rw_concurrent)
         int r = CONC_ROUNDS - 1;
         int64_t slot = (int64_t)(i * CONC_ROUNDS + r) * CONC_SLOT;
         int64_t off = slot + (backends[_i].direct ? 4096 * (r % 3) : 511 * r);
-        int64_t len = backends[_i].direct ? 4096 * (1 + (i + r) % 32)
-                                          : 1000 + 4093 * ((i + r) % 32);
+        int64_t len =
+            backends[_i].direct ? 4096 * (1 + (i + r) % 32) : 1000 + 4093 * ((i + r) % 32);
 
         bt_host_pread(img, off, buf, len);
         ck_assert(bt_check(buf, len, i * 100 + r, off));
@@ -378,7 +292,7 @@ START_TEST(test_write_zeroes)
     bt_host_pread(img, 0, buf, mb);
     ck_assert(bt_all(buf + 256 * 1024, 256 * 1024, 0));
     ck_assert(bt_all(buf + 512 * 1024, 512 * 1024, 0xaa));
-    ck_assert_int_eq(drv_status(bs, true, 256 * 1024, 512 * 1024, &pnum, &map),
+    ck_assert_int_eq(file_status(bs, true, 256 * 1024, 512 * 1024, &pnum, &map),
                      BDRV_BLOCK_ZERO | BDRV_BLOCK_OFFSET_VALID);
     ck_assert_int_eq(pnum, 256 * 1024);
     ck_assert_int_eq(map, 256 * 1024);
@@ -445,6 +359,69 @@ START_TEST(test_flush_modes)
 }
 END_TEST
 
+/* ---- access mode: auto-read-only and reopen -------------------------------- */
+
+static int fd_mode(BlockDriverState *bs)
+{
+    BDRVRawState *s = bs->opaque;
+
+    return fcntl(s->fd, F_GETFL) & O_ACCMODE;
+}
+
+/* The fd is writable only while somebody holds the write permission. */
+START_TEST(test_auto_read_only)
+{
+    g_autofree char *img = new_image("aro.img", 65536);
+    BlockDriverState *bs;
+    BlockBackend *reader, *writer;
+    uint8_t buf[4096];
+
+    bs = bt_open_ok(BDRV_O_RDWR | BDRV_O_AUTO_RDONLY,
+                    "{\"driver\": \"file\", \"filename\": \"%s\", \"auto-read-only\": true}", img);
+    ck_assert(!bs->read_only);
+    ck_assert_int_eq(fd_mode(bs), O_RDONLY);
+    reader = bt_blk(bs, BLK_PERM_CONSISTENT_READ, BLK_PERM_ALL);
+    ck_assert_int_eq(fd_mode(bs), O_RDONLY);
+    writer = bt_blk(bs, BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE, BLK_PERM_ALL);
+    ck_assert_int_eq(fd_mode(bs), O_RDWR);
+    bt_fill(buf, sizeof(buf), 12, 0);
+    ck_assert_int_eq(blk_pwrite(writer, 0, sizeof(buf), buf, 0), 0);
+    blk_unref(writer);
+    ck_assert_int_eq(fd_mode(bs), O_RDONLY);
+    memset(buf, 0, sizeof(buf));
+    ck_assert_int_eq(blk_pread(reader, 0, sizeof(buf), buf, 0), 0);
+    ck_assert(bt_check(buf, sizeof(buf), 12, 0));
+    blk_unref(reader);
+    bdrv_unref(bs);
+}
+END_TEST
+
+START_TEST(test_reopen)
+{
+    g_autofree char *img = new_image("ro.img", 65536);
+    BlockDriverState *bs = open_file(img, _i);
+    uint8_t buf[4096];
+
+    bt_fill(buf, sizeof(buf), 13, 0);
+    ck_assert_int_eq(fd_mode(bs), O_RDWR);
+    ck_assert_int_eq(bs->drv->bdrv_reopen_prepare(bs, true, &error_abort), 0);
+    bs->drv->bdrv_reopen_abort(bs);
+    ck_assert_int_eq(fd_mode(bs), O_RDWR);
+    ck_assert_int_eq(bs->drv->bdrv_reopen_prepare(bs, true, &error_abort), 0);
+    bs->drv->bdrv_reopen_commit(bs);
+    ck_assert_int_eq(fd_mode(bs), O_RDONLY);
+    ck_assert_int_eq(drv_rw(bs, true, 0, buf, sizeof(buf)), -EBADF);
+    ck_assert_int_eq(bs->drv->bdrv_reopen_prepare(bs, false, &error_abort), 0);
+    bs->drv->bdrv_reopen_commit(bs);
+    ck_assert_int_eq(fd_mode(bs), O_RDWR);
+    ck_assert_int_eq(drv_rw(bs, true, 0, buf, sizeof(buf)), 0);
+    memset(buf, 0, sizeof(buf));
+    ck_assert_int_eq(drv_rw(bs, false, 0, buf, sizeof(buf)), 0);
+    ck_assert(bt_check(buf, sizeof(buf), 13, 0));
+    bdrv_unref(bs);
+}
+END_TEST
+
 /* ---- resizing and creation ------------------------------------------- */
 
 START_TEST(test_truncate)
@@ -506,7 +483,7 @@ static int create_file(const char *path, uint64_t size, const char *prealloc, Er
                                             " \"size\": %" PRIu64 "}",
                                             path, size);
     json_t *j = json_loads(text, 0, NULL);
-    CreateCall c = { .errp = errp };
+    CreateCall c = {.errp = errp};
 
     ck_assert_ptr_nonnull(j);
     ck_assert(qapi_parse_BlockdevCreateOptions(j, false, &opts, &error_abort));
@@ -599,7 +576,7 @@ static void compare_with_qemu_img_map(BlockDriverState *bs, const char *path)
 
         while (pos < start + length) {
             int64_t pnum, m;
-            int ret = drv_status(bs, true, pos, MIN(start + length, len) - pos, &pnum, &m);
+            int ret = file_status(bs, true, pos, MIN(start + length, len) - pos, &pnum, &m);
 
             ck_assert_int_ge(ret, 0);
             ck_assert_int_gt(pnum, 0);
@@ -627,29 +604,29 @@ START_TEST(test_block_status)
     bt_host_truncate(img, 4 * mb);
     bs = open_file(img, _i);
 
-    ck_assert_int_eq(drv_status(bs, true, 0, 4 * mb, &pnum, &map),
+    ck_assert_int_eq(file_status(bs, true, 0, 4 * mb, &pnum, &map),
                      BDRV_BLOCK_DATA | BDRV_BLOCK_OFFSET_VALID);
     ck_assert_int_eq(pnum, 64 * 1024);
     ck_assert_int_eq(map, 0);
-    ck_assert_int_eq(drv_status(bs, true, 64 * 1024, 4 * mb - 64 * 1024, &pnum, &map),
+    ck_assert_int_eq(file_status(bs, true, 64 * 1024, 4 * mb - 64 * 1024, &pnum, &map),
                      BDRV_BLOCK_ZERO | BDRV_BLOCK_OFFSET_VALID);
     ck_assert_int_eq(pnum, mb - 64 * 1024);
     ck_assert_int_eq(map, 64 * 1024);
-    ck_assert_int_eq(drv_status(bs, true, mb, 3 * mb, &pnum, &map),
+    ck_assert_int_eq(file_status(bs, true, mb, 3 * mb, &pnum, &map),
                      BDRV_BLOCK_DATA | BDRV_BLOCK_OFFSET_VALID);
     ck_assert_int_eq(pnum, 4096);
     /* pnum never exceeds the request */
-    ck_assert_int_eq(drv_status(bs, true, mb + 4096, 8192, &pnum, &map),
+    ck_assert_int_eq(file_status(bs, true, mb + 4096, 8192, &pnum, &map),
                      BDRV_BLOCK_ZERO | BDRV_BLOCK_OFFSET_VALID);
     ck_assert_int_eq(pnum, 8192);
     /* without want_zero: all data */
-    ck_assert_int_eq(drv_status(bs, false, 64 * 1024, 4 * mb - 64 * 1024, &pnum, &map),
+    ck_assert_int_eq(file_status(bs, false, 64 * 1024, 4 * mb - 64 * 1024, &pnum, &map),
                      BDRV_BLOCK_DATA | BDRV_BLOCK_OFFSET_VALID);
     ck_assert_int_eq(pnum, 4 * mb - 64 * 1024);
 
     /* a trailing hole */
     bt_host_truncate(img, 8 * mb);
-    ck_assert_int_eq(drv_status(bs, true, 4 * mb, 4 * mb, &pnum, &map),
+    ck_assert_int_eq(file_status(bs, true, 4 * mb, 4 * mb, &pnum, &map),
                      BDRV_BLOCK_ZERO | BDRV_BLOCK_OFFSET_VALID);
     ck_assert_int_eq(pnum, 4 * mb);
 
@@ -717,7 +694,7 @@ START_TEST(test_direct)
         qemu_iovec_add(&qiov, back + i * 32, 32);
     }
     memset(back, 0, 65536);
-    c = (DrvCall){ .bs = bs, .off = 4096, .bytes = 65536, .qiov = &qiov };
+    c = (DrvCall){.bs = bs, .off = 4096, .bytes = 65536, .qiov = &qiov};
     bt_co_run(co_read, &c);
     ck_assert_int_eq(c.ret, 0);
     ck_assert(bt_check(back, 65536, 5, 4096));
@@ -733,7 +710,7 @@ END_TEST
 /* Does some process hold a lock on 'byte' of path (seen from a fresh description)? */
 static bool byte_locked(const char *path, int byte)
 {
-    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1};
     int fd = open(path, O_RDONLY);
     bool locked;
 
@@ -752,8 +729,8 @@ typedef struct QemuHolder {
 /* Starts qemu-io on path; it keeps the image open until its stdin closes. */
 static QemuHolder qemu_io_hold(const char *fmt, const char *path, int wait_byte)
 {
-    char *argv[] = { "qemu-io", "-f", (char *)fmt, (char *)path, NULL };
-    QemuHolder h = { 0 };
+    char *argv[] = {"qemu-io", "-f", (char *)fmt, (char *)path, NULL};
+    QemuHolder h = {0};
     GError *gerr = NULL;
 
     ck_assert_msg(g_spawn_async_with_pipes(NULL, argv, NULL,
@@ -808,9 +785,8 @@ START_TEST(test_lock_qemu_holds)
     ck_assert_ptr_nonnull(err);
     ck_assert_str_eq(error_get_pretty(err), "Failed to get \"write\" lock");
     hint = bt_error_report_text(err);
-    ck_assert_msg(strstr(hint, "Is another process using the image [") &&
-                      strstr(hint, img),
-                  "%s", hint);
+    ck_assert_msg(strstr(hint, "Is another process using the image [") && strstr(hint, img), "%s",
+                  hint);
     blk_unref(blk);
 
     /* a reader that shares writing is fine ... */
@@ -890,8 +866,8 @@ START_TEST(test_lock_same_process)
 {
     g_autofree char *img = new_image("two.img", 65536);
     BlockDriverState *a = open_for_lock(img, "on"), *b = open_for_lock(img, "on");
-    BlockBackend *ba = bt_blk(a, BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE,
-                              BLK_PERM_CONSISTENT_READ);
+    BlockBackend *ba =
+        bt_blk(a, BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE, BLK_PERM_CONSISTENT_READ);
     BlockBackend *bb = blk_new(BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE, BLK_PERM_ALL);
     Error *err = NULL;
 
@@ -905,7 +881,8 @@ START_TEST(test_lock_same_process)
     ck_assert_str_eq(error_get_pretty(err), "Failed to get shared \"write\" lock");
     error_free(err);
     /* a failed check leaves no lock behind */
-    ck_assert(!byte_locked(img, 200) || byte_locked(img, 200));
+    ck_assert_uint_eq(((BDRVRawState *)b->opaque)->locked_perm, 0);
+    ck_assert_uint_eq(((BDRVRawState *)b->opaque)->locked_unshared, 0);
     blk_unref(ba);
     ck_assert(!byte_locked(img, 101));
     ck_assert(blk_insert_bs(bb, b, &error_abort));
@@ -951,6 +928,8 @@ static Suite *file_posix_suite(void)
     tcase_add_loop_test(tc, test_write_zeroes, 0, 2);
     tcase_add_loop_test(tc, test_discard_and_stats, 0, 2);
     tcase_add_test(tc, test_flush_modes);
+    tcase_add_test(tc, test_auto_read_only);
+    tcase_add_loop_test(tc, test_reopen, 0, ARRAY_SIZE(backends));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("metadata");

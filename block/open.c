@@ -1,0 +1,514 @@
+/*
+ * Opening nodes: from typed options (blockdev-add, -blockdev, inline
+ * children), from a file name with or without a format (-drive, backing
+ * files, tools), with format probing, and the backing chain that an image
+ * header names.
+ */
+#include "block/block-core-int.h"
+#include "qapi/qapi-visit.h"
+
+/* Internal open flag: the format was guessed (raw then guards block 0). */
+#define BDRV_O_INTERNAL_PROBED (1 << 28)
+
+const BlockDriver *bdrv_driver_at(guint i);
+
+/* Applies a node's own options on top of the flags it inherits. */
+static bool bdrv_flags_from_options(BlockdevOptions *o, int *flags, Error **errp)
+{
+    int f = *flags;
+
+    if (o->has_read_only) {
+        f = o->read_only ? f & ~BDRV_O_RDWR : f | BDRV_O_RDWR;
+    }
+    if (o->has_auto_read_only) {
+        f = o->auto_read_only ? f | BDRV_O_AUTO_RDONLY : f & ~BDRV_O_AUTO_RDONLY;
+    }
+    if (o->has_cache && o->cache->has_direct) {
+        f = o->cache->direct ? f | BDRV_O_NOCACHE : f & ~BDRV_O_NOCACHE;
+    }
+    if (o->has_cache && o->cache->has_no_flush) {
+        f = o->cache->no_flush ? f | BDRV_O_NO_FLUSH : f & ~BDRV_O_NO_FLUSH;
+    }
+    if (o->has_discard) {
+        f = o->discard == BLOCKDEV_DISCARD_OPTIONS_UNMAP ? f | BDRV_O_UNMAP : f & ~BDRV_O_UNMAP;
+    }
+    if (o->has_force_share && o->force_share && (f & BDRV_O_RDWR)) {
+        error_setg(errp, "force-share=on can only be used with read-only images");
+        return false;
+    }
+    if (o->has_detect_zeroes && o->detect_zeroes == BLOCKDEV_DETECT_ZEROES_OPTIONS_UNMAP &&
+        !(f & BDRV_O_UNMAP)) {
+        error_setg(errp, "setting detect-zeroes to unmap is not allowed without setting "
+                         "discard operation to unmap");
+        return false;
+    }
+    *flags = f;
+    return true;
+}
+
+/* The backing option of formats that have one; NULL when not given. */
+static BlockdevRefOrNull *bdrv_backing_option(BlockdevOptions *o)
+{
+    if (o->driver == BLOCKDEV_DRIVER_QCOW2 && o->u.qcow2.has_backing) {
+        return o->u.qcow2.backing;
+    }
+    return NULL;
+}
+
+/* Undoes a node whose driver open (or a later step) failed. */
+static void bdrv_open_abandon(BlockDriverState *bs, bool close)
+{
+    if (close && bs->drv->bdrv_close) {
+        bs->drv->bdrv_close(bs);
+    }
+    while (bs->children) {
+        bdrv_unref_child(bs, bs->children->data);
+    }
+    bs->drv = NULL;
+    bdrv_unref(bs);
+}
+
+/* What a child inherits from its parent's flags, by the role it plays. */
+static int bdrv_child_flags(int parent_flags, unsigned role)
+{
+    int f = parent_flags & (BDRV_O_RDWR | BDRV_O_AUTO_RDONLY | BDRV_O_NOCACHE | BDRV_O_NO_FLUSH |
+                            BDRV_O_NATIVE_AIO | BDRV_O_IO_URING);
+
+    if (role & BDRV_CHILD_COW) {
+        /* Backing files are only read. */
+        f &= ~(BDRV_O_RDWR | BDRV_O_AUTO_RDONLY);
+    } else if (role & (BDRV_CHILD_DATA | BDRV_CHILD_METADATA)) {
+        /* The format decides what to pass down; its storage obeys. */
+        f |= BDRV_O_UNMAP;
+    } else {
+        f |= parent_flags & BDRV_O_UNMAP;
+    }
+    return f;
+}
+
+static BdrvChild *bdrv_open_child_common(QType type, BlockdevOptions *definition,
+                                         const char *reference, BlockDriverState *parent,
+                                         const char *name, unsigned role, int flags,
+                                         Error **errp)
+{
+    BlockDriverState *child_bs;
+    BdrvChild *c;
+
+    if (type == QTYPE_QSTRING) {
+        child_bs = bdrv_lookup_bs(reference, reference, errp);
+        if (!child_bs) {
+            return NULL;
+        }
+        bdrv_ref(child_bs);
+    } else {
+        child_bs = bdrv_open_node(definition, bdrv_child_flags(flags, role), errp);
+        if (!child_bs) {
+            return NULL;
+        }
+    }
+    c = bdrv_attach_child(parent, child_bs, name, role, errp);
+    bdrv_unref(child_bs);
+    return c;
+}
+
+BdrvChild *bdrv_open_child(BlockdevRef *ref, BlockDriverState *parent, const char *name,
+                           unsigned role, bool allow_none, int flags, Error **errp)
+{
+    if (!ref) {
+        if (!allow_none) {
+            error_setg(errp, "A block device must be specified for \"%s\"", name);
+        }
+        return NULL;
+    }
+    return bdrv_open_child_common(ref->type, &ref->u.definition, ref->u.reference, parent, name,
+                                  role, flags, errp);
+}
+
+char *bdrv_backing_path(BlockDriverState *bs, const char *backing, Error **errp)
+{
+    g_autofree char *dir = NULL;
+
+    if (g_path_is_absolute(backing) || !strncmp(backing, "json:", 5)) {
+        return g_strdup(backing);
+    }
+    if (!bs->filename[0] || !strncmp(bs->filename, "json:", 5)) {
+        error_setg(errp, "Cannot use relative backing file names for '%s'",
+                   bs->filename[0] ? bs->filename : bs->node_name);
+        return NULL;
+    }
+    dir = g_path_get_dirname(bs->filename);
+    return g_build_filename(dir, backing, NULL);
+}
+
+int bdrv_open_backing(BlockDriverState *bs, int flags, Error **errp)
+{
+    g_autofree char *path = NULL;
+    BlockDriverState *back;
+    Error *local_err = NULL;
+    BdrvChild *c;
+
+    if (!bs->backing_file[0] || bs->backing) {
+        return 0;
+    }
+    path = bdrv_backing_path(bs, bs->backing_file, &local_err);
+    if (path) {
+        back = bdrv_open_image(path, bs->backing_format[0] ? bs->backing_format : NULL, NULL,
+                               bdrv_child_flags(flags, BDRV_CHILD_COW), &local_err);
+    } else {
+        back = NULL;
+    }
+    if (!back) {
+        error_propagate_prepend(errp, local_err, "Could not open backing file: ");
+        return -EINVAL;
+    }
+    c = bdrv_attach_child(bs, back, "backing", BDRV_CHILD_COW, errp);
+    bdrv_unref(back);
+    if (!c) {
+        return -EPERM;
+    }
+    bs->backing = c;
+    return 0;
+}
+
+static int bdrv_open_backing_from_options(BlockDriverState *bs, BlockdevOptions *opts, int flags,
+                                          Error **errp)
+{
+    BlockdevRefOrNull *ref = bdrv_backing_option(opts);
+    BdrvChild *c;
+
+    if (!bs->drv->supports_backing || (flags & BDRV_O_NO_BACKING)) {
+        return 0;
+    }
+    if (!ref) {
+        return bdrv_open_backing(bs, flags, errp);
+    }
+    if (ref->type == QTYPE_QNULL) {
+        return 0;
+    }
+    c = bdrv_open_child_common(ref->type, &ref->u.definition, ref->u.reference, bs, "backing",
+                               BDRV_CHILD_COW, flags, errp);
+    if (!c) {
+        return -EINVAL;
+    }
+    bs->backing = c;
+    return 0;
+}
+
+BlockDriverState *bdrv_open_node(BlockdevOptions *opts, int flags, Error **errp)
+{
+    const char *drv_name = BlockdevDriver_str(opts->driver);
+    const BlockDriver *drv = drv_name ? bdrv_find_format(drv_name) : NULL;
+    const char *node_name = opts->has_node_name ? opts->node_name : NULL;
+    BlockDriverState *bs;
+    Error *local_err = NULL;
+    int ret;
+
+    if (!drv) {
+        error_setg(errp, "Unknown driver '%s'", drv_name ? drv_name : "");
+        return NULL;
+    }
+    if (node_name && !bdrv_check_node_name(node_name, errp)) {
+        return NULL;
+    }
+    if (!bdrv_flags_from_options(opts, &flags, errp)) {
+        return NULL;
+    }
+
+    bs = bdrv_new();
+    bs->drv = drv;
+    bs->opaque = drv->instance_size ? g_malloc0(drv->instance_size) : NULL;
+    bs->options = qapi_clone_BlockdevOptions(opts);
+    bs->probed = flags & BDRV_O_INTERNAL_PROBED;
+    flags &= ~BDRV_O_INTERNAL_PROBED;
+    bs->open_flags = flags;
+    bs->read_only = !(flags & BDRV_O_RDWR);
+    bs->auto_read_only = flags & BDRV_O_AUTO_RDONLY;
+    bs->detect_zeroes = opts->has_detect_zeroes ? opts->detect_zeroes
+                                                : BLOCKDEV_DETECT_ZEROES_OPTIONS_OFF;
+    bs->force_share = opts->has_force_share && opts->force_share;
+    bs->committed_shared = BLK_PERM_ALL;
+
+    ret = drv->bdrv_open ? drv->bdrv_open(bs, opts, flags, &local_err) : 0;
+    if (ret < 0) {
+        if (!local_err) {
+            error_setg_errno(&local_err, -ret, "Could not open '%s'",
+                             bs->filename[0] ? bs->filename : drv_name);
+        }
+        error_propagate(errp, local_err);
+        bdrv_open_abandon(bs, false);
+        return NULL;
+    }
+    bdrv_refresh_limits(bs);
+    bdrv_getlength(bs);
+    if (bdrv_open_backing_from_options(bs, opts, bs->open_flags, errp) < 0 ||
+        !bdrv_assign_node_name(bs, node_name, errp)) {
+        bdrv_open_abandon(bs, true);
+        return NULL;
+    }
+    bdrv_refresh_filename(bs);
+    return bs;
+}
+
+BlockDriverState *bdrv_open_blockdev(BlockdevOptions *opts, int flags, Error **errp)
+{
+    return bdrv_open_node(opts, flags, errp);
+}
+
+/* ---------------------------------------------------------------- by file name */
+
+static const BdrvChildClass child_probe = {
+    .parent_is_bds = false,
+};
+
+typedef struct ProbeRead {
+    BdrvChild *c;
+    uint8_t *buf;
+    int64_t bytes;
+    int ret;
+} ProbeRead;
+
+static void coroutine_fn bdrv_probe_read_entry(void *opaque)
+{
+    ProbeRead *pr = opaque;
+
+    pr->ret = bdrv_co_pread(pr->c, 0, pr->bytes, pr->buf, 0);
+}
+
+/* Guesses the format of the image held by the protocol node bs. */
+static const char *bdrv_probe_format(BlockDriverState *bs, const char *filename, Error **errp)
+{
+    uint8_t buf[2048] = {0};
+    ProbeRead pr = {.buf = buf};
+    const BlockDriver *best = NULL;
+    int64_t len = bdrv_getlength(bs);
+    int best_score = 0;
+
+    if (len < 0) {
+        error_setg_errno(errp, -len, "Could not determine the image size of '%s'", filename);
+        return NULL;
+    }
+    pr.bytes = MIN(len, (int64_t)sizeof(buf));
+    if (pr.bytes > 0) {
+        pr.c = bdrv_root_attach_child(bs, "probe", &child_probe, BDRV_CHILD_FILTERED,
+                                      BLK_PERM_CONSISTENT_READ, BLK_PERM_ALL, NULL, errp);
+        if (!pr.c) {
+            return NULL;
+        }
+        coroutine_run_sync(bdrv_probe_read_entry, &pr);
+        bdrv_root_unref_child(pr.c);
+        if (pr.ret < 0) {
+            error_setg_errno(errp, -pr.ret, "Could not read image for determining its format");
+            return NULL;
+        }
+    }
+    for (guint i = 0; bdrv_driver_at(i); i++) {
+        const BlockDriver *drv = bdrv_driver_at(i);
+        int score;
+
+        if (!drv->bdrv_probe || pr.bytes == 0) {
+            continue;
+        }
+        score = drv->bdrv_probe(buf, (int)pr.bytes, filename);
+        if (score > best_score) {
+            best_score = score;
+            best = drv;
+        }
+    }
+    return best ? best->format_name : "raw";
+}
+
+/* The driver of a "proto:rest" file name, or NULL for a plain path. */
+static const BlockDriver *bdrv_find_protocol(const char *filename, Error **errp)
+{
+    const char *colon = strchr(filename, ':');
+    const char *slash = strchr(filename, '/');
+    g_autofree char *proto = NULL;
+
+    if (!colon || (slash && slash < colon)) {
+        return bdrv_find_format("file");
+    }
+    proto = g_strndup(filename, colon - filename);
+    for (guint i = 0; bdrv_driver_at(i); i++) {
+        const BlockDriver *drv = bdrv_driver_at(i);
+
+        if (drv->protocol_name && !strcmp(drv->protocol_name, proto)) {
+            return drv;
+        }
+    }
+    error_setg(errp, "Unknown protocol '%s'", proto);
+    return NULL;
+}
+
+/* Merges src's members into dst where dst has none (objects recursively). */
+static void json_merge_defaults(json_t *dst, json_t *src)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(src, key, v)
+    {
+        json_t *have = json_object_get(dst, key);
+
+        if (!have) {
+            json_object_set(dst, key, v);
+        } else if (json_is_object(have) && json_is_object(v)) {
+            json_merge_defaults(have, v);
+        }
+    }
+}
+
+static const char *const inherited_options[] = {"read-only", "auto-read-only", "cache"};
+
+static BlockDriverState *bdrv_open_json(json_t *o, int flags, Error **errp)
+{
+    BlockdevOptions *opts = NULL;
+    BlockDriverState *bs;
+
+    if (!qapi_parse_BlockdevOptions(o, true, &opts, errp)) {
+        return NULL;
+    }
+    bs = bdrv_open_node(opts, flags, errp);
+    qapi_free_BlockdevOptions(opts);
+    return bs;
+}
+
+/* The options of the protocol node for filename (plus extra's "file"). */
+static json_t *bdrv_protocol_options(const char *filename, json_t *extra_file, Error **errp)
+{
+    json_t *popts = json_is_object(extra_file) ? json_deep_copy(extra_file) : json_object();
+    const BlockDriver *proto;
+
+    const char *given = json_string_value(json_object_get(popts, "driver"));
+
+    if (given && strcmp(given, "file")) {
+        /* An explicit protocol driver interprets the name itself, if at all. */
+        proto = bdrv_find_format(given);
+        if (proto && proto->bdrv_parse_filename) {
+            Error *local_err = NULL;
+
+            proto->bdrv_parse_filename(filename, popts, &local_err);
+            if (local_err) {
+                error_propagate(errp, local_err);
+                json_decref(popts);
+                return NULL;
+            }
+        }
+        return popts;
+    }
+    proto = bdrv_find_protocol(filename, errp);
+    if (!proto) {
+        json_decref(popts);
+        return NULL;
+    }
+    if (proto->bdrv_parse_filename && strcmp(proto->format_name, "file")) {
+        Error *local_err = NULL;
+
+        proto->bdrv_parse_filename(filename, popts, &local_err);
+        if (local_err) {
+            error_propagate(errp, local_err);
+            json_decref(popts);
+            return NULL;
+        }
+    } else if (!json_object_get(popts, "filename")) {
+        json_object_set_new(popts, "filename", json_string(filename));
+    }
+    json_object_set_new(popts, "driver", json_string(proto->format_name));
+    return popts;
+}
+
+BlockDriverState *bdrv_open_image(const char *filename, const char *format, json_t *extra,
+                                  int flags, Error **errp)
+{
+    json_t *fopts = json_is_object(extra) ? json_deep_copy(extra) : json_object();
+    json_t *popts = NULL;
+    const BlockDriver *fmt_drv = NULL;
+    BlockDriverState *proto_bs = NULL, *bs = NULL;
+    int fmt_flags = flags;
+
+    /* "json:{...}" names carry the whole option tree. */
+    if (filename && !strncmp(filename, "json:", 5)) {
+        json_error_t jerr;
+        json_t *named = json_loads(filename + 5, 0, &jerr);
+
+        if (!json_is_object(named)) {
+            error_setg(errp, "Could not parse the JSON options");
+            json_decref(named);
+            goto out;
+        }
+        json_merge_defaults(fopts, named);
+        json_decref(named);
+        if (format && !json_object_get(fopts, "driver")) {
+            json_object_set_new(fopts, "driver", json_string(format));
+        }
+        bs = bdrv_open_json(fopts, flags, errp);
+        goto out;
+    }
+    if (format) {
+        fmt_drv = bdrv_find_format(format);
+        if (!fmt_drv) {
+            error_setg(errp, "Unknown driver '%s'", format);
+            goto out;
+        }
+    }
+    if (!filename) {
+        /* A driver that needs no file (null-co) is opened from extra alone. */
+        if (!fmt_drv) {
+            error_setg(errp, "A file name or a driver is required");
+            goto out;
+        }
+        json_object_set_new(fopts, "driver", json_string(format));
+        bs = bdrv_open_json(fopts, flags, errp);
+        goto out;
+    }
+    if (fmt_drv && !fmt_drv->is_format && !fmt_drv->is_filter) {
+        /* The "format" is the protocol itself: one node. */
+        json_object_set_new(fopts, "driver", json_string(format));
+        json_object_del(fopts, "file");
+        if (!fmt_drv->bdrv_parse_filename || !strcmp(format, "file")) {
+            json_object_set_new(fopts, "filename", json_string(filename));
+        } else {
+            Error *local_err = NULL;
+
+            fmt_drv->bdrv_parse_filename(filename, fopts, &local_err);
+            if (local_err) {
+                error_propagate(errp, local_err);
+                goto out;
+            }
+        }
+        bs = bdrv_open_json(fopts, flags, errp);
+        goto out;
+    }
+
+    popts = bdrv_protocol_options(filename, json_object_get(fopts, "file"), errp);
+    if (!popts) {
+        goto out;
+    }
+    /* The storage inherits what the format was told about access. */
+    for (size_t i = 0; i < ARRAY_SIZE(inherited_options); i++) {
+        json_t *v = json_object_get(fopts, inherited_options[i]);
+
+        if (v && !json_object_get(popts, inherited_options[i])) {
+            json_object_set(popts, inherited_options[i], v);
+        }
+    }
+    proto_bs = bdrv_open_json(popts, bdrv_child_flags(flags, BDRV_CHILD_IMAGE), errp);
+    if (!proto_bs) {
+        goto out;
+    }
+    if (!format) {
+        format = bdrv_probe_format(proto_bs, filename, errp);
+        if (!format) {
+            goto out;
+        }
+        fmt_flags |= BDRV_O_INTERNAL_PROBED;
+    }
+    json_object_set_new(fopts, "driver", json_string(format));
+    json_object_set_new(fopts, "file", json_string(proto_bs->node_name));
+    bs = bdrv_open_json(fopts, fmt_flags, errp);
+
+out:
+    bdrv_unref(proto_bs);
+    json_decref(popts);
+    json_decref(fopts);
+    return bs;
+}
