@@ -12,7 +12,6 @@ to check that they encode QEMU's actual behaviour.
 """
 
 import codecs
-import errno
 import json
 import os
 import re
@@ -476,7 +475,9 @@ class VM:
                  stdio=False, pass_fds=(), env=None, timeout=DEFAULT_TIMEOUT):
         self.binary = binary or binary_path()
         self.timeout = timeout
-        self.tmp = tempfile.mkdtemp(prefix="mvm-", dir="/tmp")
+        # run.py tags the directories of its run so it can find leftovers.
+        tag = os.environ.get("MINIVM_FUNCTIONAL_TAG", "")
+        self.tmp = tempfile.mkdtemp(prefix="mvm-%s" % (tag + "-" if tag else ""), dir="/tmp")
         self.qmp_path = self.path("qmp.sock") if qmp else None
         self.args = [self.binary]
         if defaults:

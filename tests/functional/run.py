@@ -13,9 +13,11 @@ root.  MINIVM_SLOW=1 enables tests that are too slow against real QEMU.
 
 import argparse
 import fnmatch
+import glob
 import io
 import multiprocessing
 import os
+import shutil
 import signal
 import sys
 import time
@@ -24,8 +26,11 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 
-PER_TEST_TIMEOUT = 120  # seconds; every read in a test already has its own deadline
+# Seconds; every read in a test already has its own deadline.  Slow tests
+# against QEMU (MINIVM_SLOW=1) need minutes.
+PER_TEST_TIMEOUT = 900 if os.environ.get("MINIVM_SLOW") else 120
 RUN_TOKEN_VAR = "MINIVM_FUNCTIONAL_RUN"
 
 
@@ -169,6 +174,8 @@ def main():
     binary = binary_path()
     token = "%d-%d" % (os.getpid(), time.time_ns())
     os.environ[RUN_TOKEN_VAR] = token
+    tag = "r%d" % os.getpid()
+    os.environ["MINIVM_FUNCTIONAL_TAG"] = tag
     print("binary: %s%s" % (binary, " (real QEMU)" if is_qemu() else ""), flush=True)
     if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
         print("FAIL binary not found or not executable: %s" % binary)
@@ -191,30 +198,36 @@ def main():
 
     start = time.monotonic()
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(max(1, opts.j), maxtasksperchild=20) as pool:
-        for status, test_id, reason, details, secs in pool.imap_unordered(_run_one, tests):
-            if status == "ok":
-                passed += 1
-                line = "ok   %s (%.1fs)" % (test_id, secs)
-            elif status == "skip":
-                skipped += 1
-                line = "skip %s -- %s" % (test_id, reason)
-            else:
-                failed += 1
-                line = "FAIL %s -- %s" % (test_id, reason)
-                failures.append((test_id, details))
-            print(line, flush=True)
-            if opts.v and status == "FAIL":
-                print(details, flush=True)
+    # SIGTERM interrupts the run like ^C does, so the clean-up below runs.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    interrupted = False
+    try:
+        with ctx.Pool(max(1, opts.j), maxtasksperchild=20,
+                      initializer=signal.signal,
+                      initargs=(signal.SIGTERM, signal.SIG_DFL)) as pool:
+            for result in pool.imap_unordered(_run_one, tests):
+                passed, failed, skipped = _report(result, opts, failures,
+                                                  passed, failed, skipped)
+    except KeyboardInterrupt:
+        interrupted = True
+        failed += 1
+        print("FAIL interrupted", flush=True)
 
     for pid, cmd in _leaked_processes(token):
-        failed += 1
-        print("FAIL leaked process %d: %s" % (pid, cmd), flush=True)
-        failures.append(("leaked process %d" % pid, cmd))
+        if not interrupted:
+            failed += 1
+            print("FAIL leaked process %d: %s" % (pid, cmd), flush=True)
+            failures.append(("leaked process %d" % pid, cmd))
         try:
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
+    for d in glob.glob("/tmp/mvm-%s-*" % tag):
+        if not interrupted:
+            failed += 1
+            print("FAIL leaked directory %s" % d, flush=True)
+            failures.append(("leaked directory", d))
+        shutil.rmtree(d, ignore_errors=True)
 
     if failures and not opts.v:
         print("\n==== failures ====")
@@ -227,6 +240,25 @@ def main():
         summary += ", %d skipped" % skipped
     print(summary, flush=True)
     return 0 if failed == 0 else 1
+
+
+def _report(result, opts, failures, passed, failed, skipped):
+    """Prints one test's line; returns the updated counts."""
+    status, test_id, reason, details, secs = result
+    if status == "ok":
+        passed += 1
+        line = "ok   %s (%.1fs)" % (test_id, secs)
+    elif status == "skip":
+        skipped += 1
+        line = "skip %s -- %s" % (test_id, reason)
+    else:
+        failed += 1
+        line = "FAIL %s -- %s" % (test_id, reason)
+        failures.append((test_id, details))
+    print(line, flush=True)
+    if opts.v and status == "FAIL":
+        print(details, flush=True)
+    return passed, failed, skipped
 
 
 if __name__ == "__main__":

@@ -1,6 +1,5 @@
 """The command line: errors, -version and the help listings."""
 
-import os
 import re
 import unittest
 

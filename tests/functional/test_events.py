@@ -4,7 +4,6 @@ import os
 import unittest
 
 from base import VMTestCase, minivm_only, qemu_only
-from qmp import QMPTimeout
 
 TWO_MONITORS = ("-qmp", "unix:@TMP@/b.sock,server=on,wait=off")
 

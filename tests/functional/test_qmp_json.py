@@ -1,9 +1,8 @@
 """QMP input parsing: malformed JSON, resynchronisation, limits, wire format."""
 
-import json
 import unittest
 
-from base import VMTestCase, slow_on_qemu
+from base import VMTestCase, is_qemu, slow_on_qemu
 
 
 def replies_until_sync(c, sync="sync"):
@@ -144,7 +143,7 @@ class OversizedTest(VMTestCase):
         # refused with an error and the connection stays usable.
         v = self.vm()
         c = v.qmp()
-        c.timeout = 600 if v.binary.endswith("qemu-system-x86_64") else 60
+        c.timeout = 900 if is_qemu() else 60
         size = 70 * 1000 * 1000
         payload = b'{"execute":"human-monitor-command","arguments":{"command-line":"' + \
             b"a" * size + b'"}}\n'

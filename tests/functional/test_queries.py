@@ -1,10 +1,8 @@
 """Query commands and introspection."""
 
-import os
-import re
 import unittest
 
-from base import VMTestCase, expect
+from base import VMTestCase
 from schema import Schema
 
 # Every command the other functional tests use: a manager finds them all in
