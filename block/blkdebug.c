@@ -567,19 +567,39 @@ static BlockDriverState *debug_next(BlockDriverState *bs)
     return bs->file ? bs->file->bs : NULL;
 }
 
-/* The first node from bs down whose driver has the hook at 'hook_offset'. */
-static BlockDriverState *debug_find(BlockDriverState *bs, size_t hook_offset)
+typedef bool DebugHookPresent(const BlockDriver *drv);
+
+static bool has_breakpoint(const BlockDriver *drv)
+{
+    return drv->bdrv_debug_breakpoint;
+}
+
+static bool has_remove_breakpoint(const BlockDriver *drv)
+{
+    return drv->bdrv_debug_remove_breakpoint;
+}
+
+static bool has_resume(const BlockDriver *drv)
+{
+    return drv->bdrv_debug_resume;
+}
+
+static bool has_is_suspended(const BlockDriver *drv)
+{
+    return drv->bdrv_debug_is_suspended;
+}
+
+/* The first node from bs down whose driver has the hook. */
+static BlockDriverState *debug_find(BlockDriverState *bs, DebugHookPresent *has_hook)
 {
     while (bs && bs->drv) {
-        if (*(void **)((char *)bs->drv + hook_offset)) {
+        if (has_hook(bs->drv)) {
             return bs;
         }
         bs = debug_next(bs);
     }
     return NULL;
 }
-
-#define DEBUG_FIND(bs, hook) debug_find((bs), offsetof(BlockDriver, hook))
 
 void bdrv_debug_event(BlockDriverState *bs, BlkdebugEvent event)
 {
@@ -590,24 +610,24 @@ void bdrv_debug_event(BlockDriverState *bs, BlkdebugEvent event)
 
 int bdrv_debug_breakpoint(BlockDriverState *bs, const char *event, const char *tag)
 {
-    bs = DEBUG_FIND(bs, bdrv_debug_breakpoint);
+    bs = debug_find(bs, has_breakpoint);
     return bs ? bs->drv->bdrv_debug_breakpoint(bs, event, tag) : -ENOTSUP;
 }
 
 int bdrv_debug_remove_breakpoint(BlockDriverState *bs, const char *tag)
 {
-    bs = DEBUG_FIND(bs, bdrv_debug_remove_breakpoint);
+    bs = debug_find(bs, has_remove_breakpoint);
     return bs ? bs->drv->bdrv_debug_remove_breakpoint(bs, tag) : -ENOTSUP;
 }
 
 int bdrv_debug_resume(BlockDriverState *bs, const char *tag)
 {
-    bs = DEBUG_FIND(bs, bdrv_debug_resume);
+    bs = debug_find(bs, has_resume);
     return bs ? bs->drv->bdrv_debug_resume(bs, tag) : -ENOTSUP;
 }
 
 bool bdrv_debug_is_suspended(BlockDriverState *bs, const char *tag)
 {
-    bs = DEBUG_FIND(bs, bdrv_debug_is_suspended);
+    bs = debug_find(bs, has_is_suspended);
     return bs ? bs->drv->bdrv_debug_is_suspended(bs, tag) : false;
 }

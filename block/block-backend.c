@@ -326,6 +326,27 @@ void blk_set_dev_ops(BlockBackend *blk, const BlockDevOps *ops, void *opaque)
     blk->dev_opaque = opaque;
 }
 
+bool blk_dev_has_removable_media(BlockBackend *blk)
+{
+    return !blk->dev || (blk->dev_ops && blk->dev_ops->is_tray_open);
+}
+
+bool blk_dev_has_tray(BlockBackend *blk)
+{
+    return blk->dev_ops && blk->dev_ops->is_tray_open;
+}
+
+bool blk_dev_is_tray_open(BlockBackend *blk)
+{
+    return blk_dev_has_tray(blk) && blk->dev_ops->is_tray_open(blk->dev_opaque);
+}
+
+bool blk_dev_is_medium_locked(BlockBackend *blk)
+{
+    return blk->dev_ops && blk->dev_ops->is_medium_locked &&
+           blk->dev_ops->is_medium_locked(blk->dev_opaque);
+}
+
 /* ---------------------------------------------------------------- properties */
 
 bool blk_is_inserted(BlockBackend *blk)
@@ -641,8 +662,9 @@ static void coroutine_fn blk_truncate_entry(void *opaque)
 {
     BlkTruncateCo *t = opaque;
 
+    /* Resizing is a graph-level operation done with the node drained
+     * (block_resize): it never waits in the queue. */
     blk_inc_in_flight(t->blk);
-    blk_wait_while_drained(t->blk);
     t->ret = bdrv_co_truncate(t->blk->root, t->offset, t->exact, t->prealloc, t->flags, t->errp);
     blk_dec_in_flight(t->blk);
 }

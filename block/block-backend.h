@@ -49,6 +49,11 @@ void blk_detach_dev(BlockBackend *blk, void *dev);
 void *blk_get_attached_dev(BlockBackend *blk);
 const char *blk_get_attached_dev_id(BlockBackend *blk);
 void blk_set_dev_ops(BlockBackend *blk, const BlockDevOps *ops, void *opaque);
+/* What query-block reports: no device, or one whose medium can change. */
+bool blk_dev_has_removable_media(BlockBackend *blk);
+bool blk_dev_has_tray(BlockBackend *blk);
+bool blk_dev_is_tray_open(BlockBackend *blk);
+bool blk_dev_is_medium_locked(BlockBackend *blk);
 
 /* I/O.  Return 0 (or bytes for the sync byte-count variants) or -errno. */
 int coroutine_fn blk_co_preadv(BlockBackend *blk, int64_t offset, int64_t bytes,

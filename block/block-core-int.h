@@ -25,6 +25,10 @@ void bdrv_refresh_limits(BlockDriverState *bs);
 void bdrv_refresh_filename(BlockDriverState *bs);
 /* The node's strong options as JSON (what a json: filename shows). */
 json_t *bdrv_options_json(BlockDriverState *bs);
+/* Writes "json:{...}" for bs, members in QEMU's order. */
+void bdrv_json_filename(BlockDriverState *bs, char *out, size_t size);
+/* Registered drivers by index (probing order); NULL past the end. */
+const BlockDriver *bdrv_driver_at(guint i);
 BdrvChild *bdrv_find_child(BlockDriverState *parent, const char *name);
 
 /* Monitor-owned nodes (blockdev-add). */

@@ -3,6 +3,7 @@
  * graph, and the node-level queries (length, info, filename).
  */
 #include "block/block-core-int.h"
+#include "qapi/qapi-json.h"
 #include "qapi/qapi-visit.h"
 
 /* ---------------------------------------------------------------- drivers */
@@ -391,26 +392,27 @@ BlockDriverState *bdrv_find_backing_image(BlockDriverState *bs, const char *file
 
 /* ---------------------------------------------------------------- queries */
 
+/* A node's length, in bytes but counted in whole sectors as QEMU does. */
 int64_t bdrv_getlength(BlockDriverState *bs)
 {
+    int64_t len;
+
     if (!bs || !bs->drv) {
         return -ENOMEDIUM;
     }
     if (bs->drv->bdrv_getlength) {
-        int64_t len = bs->drv->bdrv_getlength(bs);
-
+        len = bs->drv->bdrv_getlength(bs);
         if (len >= 0) {
             bs->total_bytes = len;
         }
-        return len;
-    }
-    if (bs->total_bytes >= 0) {
-        return bs->total_bytes;
-    }
-    if (bdrv_filter_bs(bs)) {
+    } else if (bs->total_bytes >= 0) {
+        len = bs->total_bytes;
+    } else if (bdrv_filter_bs(bs)) {
         return bdrv_getlength(bdrv_filter_bs(bs));
+    } else {
+        return -ENOMEDIUM;
     }
-    return -ENOMEDIUM;
+    return len < 0 ? len : QEMU_ALIGN_UP(len, (int64_t)BDRV_SECTOR_SIZE);
 }
 
 int64_t bdrv_get_allocated_file_size(BlockDriverState *bs)
@@ -501,42 +503,86 @@ static const struct {
     const char *const keys[12];
 } weak_driver_options[] = {
     {"file", {"locking", "aio", "aio-max-batch", "drop-cache", "x-check-cache-dropped"}},
+    {"null-co", {"latency-ns"}},
     {"qcow2",
      {"lazy-refcounts", "pass-discard-request", "pass-discard-snapshot", "pass-discard-other",
       "overlap-check", "cache-size", "l2-cache-size", "l2-cache-entry-size",
       "refcount-cache-size", "cache-clean-interval"}},
 };
 
+/*
+ * True when bs's backing link is not what its image header implies: another
+ * node than the header names, or none although the header names one.
+ */
+static bool bdrv_backing_overridden(BlockDriverState *bs)
+{
+    g_autofree char *implied = NULL;
+
+    if (!bs->drv || !bs->drv->supports_backing) {
+        return false;
+    }
+    if (!bs->backing) {
+        return bs->backing_file[0] != '\0';
+    }
+    if (!bs->backing_file[0]) {
+        return true;
+    }
+    implied = bdrv_backing_path(bs, bs->backing_file, NULL);
+    return !implied || strcmp(implied, bs->backing->bs->filename) != 0;
+}
+
 json_t *bdrv_options_json(BlockDriverState *bs)
 {
-    json_t *o = bs->options ? qapi_to_json_BlockdevOptions(bs->options) : json_object();
+    json_t *given = bs->options ? qapi_to_json_BlockdevOptions(bs->options) : json_object();
+    json_t *o = json_object();
+    const char *key;
+    json_t *v;
 
+    /* In the order QEMU builds it, so that the QDict ordering matches. */
+    if (bs->drv) {
+        json_object_set_new(o, "driver", json_string(bs->drv->format_name));
+    }
     for (size_t i = 0; i < ARRAY_SIZE(weak_base_options); i++) {
-        json_object_del(o, weak_base_options[i]);
+        json_object_del(given, weak_base_options[i]);
     }
     for (size_t i = 0; i < ARRAY_SIZE(weak_driver_options); i++) {
         if (bs->drv && !strcmp(bs->drv->format_name, weak_driver_options[i].driver)) {
             for (size_t k = 0; weak_driver_options[i].keys[k]; k++) {
-                json_object_del(o, weak_driver_options[i].keys[k]);
+                json_object_del(given, weak_driver_options[i].keys[k]);
             }
         }
     }
-    /* A backing file found through the image header is implied by it. */
-    json_object_del(o, "backing");
+    json_object_foreach(given, key, v)
+    {
+        if (strcmp(key, "driver") && !bdrv_find_child(bs, key) && strcmp(key, "backing")) {
+            json_object_set(o, key, v);
+        }
+    }
+    json_decref(given);
     for (GList *l = bs->children; l; l = l->next) {
         BdrvChild *c = l->data;
-        bool explicit_backing = bs->options && bs->options->driver == BLOCKDEV_DRIVER_QCOW2 &&
-                                bs->options->u.qcow2.has_backing;
 
-        if (c == bs->backing && !explicit_backing) {
-            continue;
+        if (c != bs->backing) {
+            json_object_set_new(o, c->name, bdrv_options_json(c->bs));
         }
-        json_object_set_new(o, c->name, bdrv_options_json(c->bs));
     }
-    if (bs->drv) {
-        json_object_set_new(o, "driver", json_string(bs->drv->format_name));
+    if (bdrv_backing_overridden(bs)) {
+        json_object_set_new(o, "backing", bs->backing ? bdrv_options_json(bs->backing->bs)
+                                                      : json_null());
     }
     return o;
+}
+
+/* "json:{...}" with the members in QEMU's printing order. */
+void bdrv_json_filename(BlockDriverState *bs, char *out, size_t size)
+{
+    json_t *o = bdrv_options_json(bs);
+    json_t *ordered = qapi_json_qdict_order(o);
+    g_autofree char *text = json_dumps(ordered, JSON_PRESERVE_ORDER);
+
+    json_decref(o);
+    json_decref(ordered);
+    snprintf(out, size, "json:%s", text);
 }
 
 static bool bdrv_is_leaf(BlockDriverState *bs)
@@ -554,7 +600,7 @@ static bool bdrv_has_strong_options(BlockDriverState *bs)
 
     json_object_foreach(o, key, v)
     {
-        if (strcmp(key, "driver") && strcmp(key, "file")) {
+        if (strcmp(key, "driver") && (strcmp(key, "file") || bs->file == NULL)) {
             strong = true;
         }
     }
@@ -575,11 +621,7 @@ void bdrv_refresh_filename(BlockDriverState *bs)
         g_strlcpy(bs->filename, storage->filename, sizeof(bs->filename));
         return;
     }
-    json_t *o = bdrv_options_json(bs);
-    g_autofree char *text = json_dumps(o, JSON_SORT_KEYS);
-
-    json_decref(o);
-    snprintf(bs->filename, sizeof(bs->filename), "json:%s", text);
+    bdrv_json_filename(bs, bs->filename, sizeof(bs->filename));
 }
 
 /* ---------------------------------------------------------------- op blockers */

@@ -66,13 +66,12 @@ static bool bdrv_drain_busy(BlockDriverState *bs)
     return bdrv_drain_poll_subtree(bs) || bdrv_parents_busy(bs);
 }
 
+/* The caller holds a reference on bs for the whole drained section. */
 static void bdrv_do_drained_begin(BlockDriverState *bs)
 {
-    bdrv_ref(bs);
     bs->quiesce_counter++;
     bdrv_parents_drained_begin(bs);
     MAIN_LOOP_WAIT_WHILE(bdrv_drain_busy(bs));
-    bdrv_unref(bs);
 }
 
 static void bdrv_do_drained_end(BlockDriverState *bs)

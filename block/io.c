@@ -192,6 +192,8 @@ static int coroutine_fn bdrv_driver_pwritev(BlockDriverState *bs, int64_t offset
         qemu_iovec_destroy(&local);
     }
     if (ret == 0 && emulate_fua) {
+        /* The data is written now: make the flush see it as unflushed. */
+        bs->write_gen++;
         ret = bdrv_co_flush(bs);
     }
     return ret;
@@ -387,6 +389,7 @@ static int coroutine_fn bdrv_co_do_pwrite_zeroes(BlockDriverState *bs, int64_t o
         bytes -= num;
     }
     if (ret == 0 && need_flush) {
+        bs->write_gen++;
         ret = bdrv_co_flush(bs);
     }
     free(buf);

@@ -32,12 +32,9 @@ static int null_open(BlockDriverState *bs, BlockdevOptions *opts, int flags, Err
     s->read_zeroes = o->has_read_zeroes && o->read_zeroes;
     bs->total_bytes = s->length;
 
-    if (o->has_size || o->has_latency_ns || o->has_read_zeroes) {
-        json_t *j = bdrv_options_json(bs);
-        g_autofree char *text = json_dumps(j, JSON_SORT_KEYS);
-
-        json_decref(j);
-        snprintf(bs->filename, sizeof(bs->filename), "json:%s", text);
+    /* Only the options that change what is read make a json: name. */
+    if (o->has_size || o->has_read_zeroes) {
+        bdrv_json_filename(bs, bs->filename, sizeof(bs->filename));
     } else {
         g_strlcpy(bs->filename, "null-co://", sizeof(bs->filename));
     }

@@ -10,8 +10,6 @@
 /* Internal open flag: the format was guessed (raw then guards block 0). */
 #define BDRV_O_INTERNAL_PROBED (1 << 28)
 
-const BlockDriver *bdrv_driver_at(guint i);
-
 /* Applies a node's own options on top of the flags it inherits. */
 static bool bdrv_flags_from_options(BlockdevOptions *o, int *flags, Error **errp)
 {
@@ -128,15 +126,22 @@ char *bdrv_backing_path(BlockDriverState *bs, const char *backing, Error **errp)
 {
     g_autofree char *dir = NULL;
 
+    BlockDriverState *storage = bs;
+
     if (g_path_is_absolute(backing) || !strncmp(backing, "json:", 5)) {
         return g_strdup(backing);
     }
-    if (!bs->filename[0] || !strncmp(bs->filename, "json:", 5)) {
+    /* The directory is that of the file holding the image. */
+    while (storage && storage->children) {
+        storage = storage->file ? storage->file->bs : bdrv_filter_bs(storage);
+    }
+    if (!storage || !storage->filename[0] || !strncmp(storage->filename, "json:", 5) ||
+        strstr(storage->filename, "://")) {
         error_setg(errp, "Cannot use relative backing file names for '%s'",
                    bs->filename[0] ? bs->filename : bs->node_name);
         return NULL;
     }
-    dir = g_path_get_dirname(bs->filename);
+    dir = g_path_get_dirname(storage->filename);
     return g_build_filename(dir, backing, NULL);
 }
 
@@ -359,12 +364,46 @@ static void json_merge_defaults(json_t *dst, json_t *src)
 
 static const char *const inherited_options[] = {"read-only", "auto-read-only", "cache"};
 
+/*
+ * An option no driver knows, in the words of QEMU's file-name opens:
+ * "Block format 'qcow2' does not support the option 'x'" (or protocol).
+ */
+static void bdrv_reword_unexpected(Error **errp, Error *err, json_t *o)
+{
+    const char *msg = error_get_pretty(err);
+    const char *prefix = "Parameter '", *suffix = "' is unexpected";
+    const char *driver = json_string_value(json_object_get(o, "driver"));
+    const BlockDriver *drv = driver ? bdrv_find_format(driver) : NULL;
+    size_t len = strlen(msg);
+
+    if (drv && g_str_has_prefix(msg, prefix) && g_str_has_suffix(msg, suffix) &&
+        len > strlen(prefix) + strlen(suffix)) {
+        g_autofree char *name =
+            g_strndup(msg + strlen(prefix), len - strlen(prefix) - strlen(suffix));
+
+        if (!strchr(name, '.')) {
+            if (drv->is_format || drv->is_filter) {
+                error_setg(errp, "Block format '%s' does not support the option '%s'", driver,
+                           name);
+            } else {
+                error_setg(errp, "Block protocol '%s' doesn't support the option '%s'", driver,
+                           name);
+            }
+            error_free(err);
+            return;
+        }
+    }
+    error_propagate(errp, err);
+}
+
 static BlockDriverState *bdrv_open_json(json_t *o, int flags, Error **errp)
 {
     BlockdevOptions *opts = NULL;
     BlockDriverState *bs;
+    Error *local_err = NULL;
 
-    if (!qapi_parse_BlockdevOptions(o, true, &opts, errp)) {
+    if (!qapi_parse_BlockdevOptions(o, true, &opts, &local_err)) {
+        bdrv_reword_unexpected(errp, local_err, o);
         return NULL;
     }
     bs = bdrv_open_node(opts, flags, errp);

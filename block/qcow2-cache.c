@@ -125,6 +125,8 @@ static int coroutine_fn cache_write_entry(BlockDriverState *bs, Qcow2Cache *c, i
     if (ret < 0) {
         return ret;
     }
+    BLKDBG_EVENT(bs->file, c->overlap_ign == QCOW2_OL_ACTIVE_L2 ? BLKDBG_L2_UPDATE
+                                                                : BLKDBG_REFBLOCK_UPDATE_PART);
     ret = bdrv_co_pwrite(bs->file, e->offset, c->table_size, cache_table(c, i), 0);
     if (ret < 0) {
         return ret;
@@ -183,6 +185,8 @@ static int coroutine_fn cache_do_get(BlockDriverState *bs, Qcow2Cache *c, uint64
             i = again;
         } else {
             if (read) {
+                BLKDBG_EVENT(bs->file, c->overlap_ign == QCOW2_OL_ACTIVE_L2 ? BLKDBG_L2_LOAD
+                                                                            : BLKDBG_REFBLOCK_LOAD);
                 ret = bdrv_co_pread(bs->file, offset, c->table_size, cache_table(c, i), 0);
                 if (ret < 0) {
                     return ret;

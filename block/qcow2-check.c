@@ -17,6 +17,7 @@ typedef struct Qcow2Check {
     uint8_t *refs;   /* computed references, refcount_bits wide each */
     uint64_t nb;     /* entries in refs */
     uint64_t limit;  /* references at or beyond this cluster are not counted */
+    uint64_t used;   /* one past the highest referenced cluster */
 } Qcow2Check;
 
 static void MINIVM_PRINTF(2, 3) check_report(Qcow2Check *c, const char *fmt, ...)
@@ -82,6 +83,7 @@ static int inc_refs(Qcow2Check *c, uint64_t offset, uint64_t size)
             continue;
         }
         s->set_refcount(c->refs, k, r + 1);
+        c->used = MAX(c->used, k + 1);
     }
     return 0;
 }
@@ -300,7 +302,8 @@ static void coroutine_fn compare_refcounts(Qcow2Check *c, int64_t *highest)
     BDRVQcow2State *s = bs->opaque;
     BdrvCheckResult *res = c->res;
     uint64_t file_clusters = qcow2_size_to_clusters(s, c->file_len);
-    uint64_t n = MAX(file_clusters, c->nb);
+    /* Like qemu-img: stored refcounts past the file are only looked at if referenced. */
+    uint64_t n = MAX(file_clusters, c->used);
     uint64_t chunk = 1ULL << s->refcount_block_bits;
     g_autofree uint64_t *stored = g_new(uint64_t, chunk);
 

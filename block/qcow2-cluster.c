@@ -114,6 +114,7 @@ int coroutine_fn qcow2_write_l1_entry(BlockDriverState *bs, uint64_t l1_index)
     if (ret < 0) {
         return ret;
     }
+    BLKDBG_EVENT(bs->file, BLKDBG_L1_UPDATE);
     ret = bdrv_co_pwrite(bs->file, pos, n * sizeof(uint64_t), buf, 0);
     if (ret < 0) {
         return ret;
@@ -150,6 +151,7 @@ int coroutine_fn qcow2_grow_l1_table(BlockDriverState *bs, uint64_t min_size)
         be[i] = GUINT64_TO_BE(table[i]);
     }
 
+    BLKDBG_EVENT(bs->file, BLKDBG_L1_GROW_ALLOC_TABLE);
     new_offset = qcow2_alloc_clusters(bs, alloc_bytes);
     if (new_offset < 0) {
         return new_offset;
@@ -163,6 +165,7 @@ int coroutine_fn qcow2_grow_l1_table(BlockDriverState *bs, uint64_t min_size)
     if (ret < 0) {
         goto fail;
     }
+    BLKDBG_EVENT(bs->file, BLKDBG_L1_GROW_WRITE_TABLE);
     ret = bdrv_co_pwrite(bs->file, new_offset, alloc_bytes, be, 0);
     if (ret < 0) {
         goto fail;
@@ -173,6 +176,7 @@ int coroutine_fn qcow2_grow_l1_table(BlockDriverState *bs, uint64_t min_size)
     }
     qcow2_put_be32(hdr, min_size);
     qcow2_put_be64(hdr + 4, new_offset);
+    BLKDBG_EVENT(bs->file, BLKDBG_L1_GROW_ACTIVATE_TABLE);
     ret = bdrv_co_pwrite(bs->file, QCOW2_HDR_L1_SIZE, sizeof(hdr), hdr, 0);
     if (ret < 0) {
         goto fail;
@@ -355,6 +359,7 @@ static int coroutine_fn get_l2_for_write(BlockDriverState *bs, uint64_t offset, 
         goto fail_free;
     }
     if (old_offset) {
+        BLKDBG_EVENT(bs->file, BLKDBG_L2_ALLOC_COW_READ);
         ret = qcow2_cache_get(bs, s->l2_cache, old_offset, &old_table);
         if (ret < 0) {
             qcow2_cache_put(s->l2_cache, &new_table);
@@ -368,6 +373,7 @@ static int coroutine_fn get_l2_for_write(BlockDriverState *bs, uint64_t offset, 
     qcow2_cache_mark_dirty(s->l2_cache, new_table);
 
     /* Refcount, then table, then the L1 entry pointing at it. */
+    BLKDBG_EVENT(bs->file, BLKDBG_L2_ALLOC_WRITE);
     ret = qcow2_cache_flush(bs, s->refcount_cache);
     if (ret == 0) {
         ret = qcow2_cache_flush(bs, s->l2_cache);
@@ -701,6 +707,7 @@ int coroutine_fn qcow2_preallocate_metadata(BlockDriverState *bs, uint64_t offse
         }
         if (ret == 1) {
             uint64_t len = m.nb_clusters << s->cluster_bits;
+            ret = 0;
             /* Reused clusters may hold old data; fresh ones come from the truncate. */
             if (!m.keep_old && m.host_offset < (uint64_t)file_len) {
                 uint64_t z = MIN(len, file_len - m.host_offset);

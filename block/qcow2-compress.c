@@ -90,6 +90,7 @@ int coroutine_fn qcow2_read_compressed(BlockDriverState *bs, uint64_t l2_entry,
     if (!in || !out) {
         return -ENOMEM;
     }
+    BLKDBG_EVENT(bs->file, BLKDBG_READ_COMPRESSED);
     ret = bdrv_co_pread(bs->file, start, avail, in, 0);
     if (ret < 0) {
         return ret;
@@ -151,12 +152,14 @@ static int coroutine_fn write_one_compressed(BlockDriverState *bs, uint64_t offs
     } else {
         ret = qcow2_pre_write_overlap_check(bs, 0, host, job.out_len);
         if (ret == 0) {
+            BLKDBG_EVENT(bs->file, BLKDBG_WRITE_COMPRESSED);
             ret = bdrv_co_pwrite(bs->file, host, job.out_len, dst, 0);
         }
     }
 
     qemu_co_mutex_lock(&s->lock);
     if (ret == 0) {
+        BLKDBG_EVENT(bs->file, BLKDBG_L2_UPDATE_COMPRESSED);
         uint64_t sectors = ((host + job.out_len - 1) >> 9) - (host >> 9);
         ret = qcow2_set_l2_entry(bs, offset,
                                  QCOW_OFLAG_COMPRESSED | (sectors << s->csize_shift) |

@@ -184,11 +184,22 @@ int coroutine_fn qcow2_co_create(BlockdevCreateOptions *opts, Error **errp)
         ret = -EPERM;
         goto out;
     }
+    /* A backend only writes within the medium: make room for the skeleton. */
+    if (blk_getlength(blk) < (3LL << p.cluster_bits)) {
+        ret = blk_truncate(blk, 3LL << p.cluster_bits, false, PREALLOC_MODE_OFF, 0, errp);
+        if (ret < 0) {
+            goto out;
+        }
+    }
     ret = create_write_skeleton(blk, &p);
     if (ret < 0) {
         error_setg_errno(errp, -ret, "Could not write qcow2 header");
         goto out;
     }
+
+    /* The format node takes the file over (it shares no writing). */
+    blk_unref(blk);
+    blk = NULL;
 
     /* Open what we wrote, without a backing file (it need not exist yet). */
     BlockdevRef file_ref = {.type = QTYPE_QSTRING};
@@ -209,7 +220,9 @@ out:
     if (bs) {
         bdrv_unref(bs);
     }
-    blk_unref(blk);
+    if (blk) {
+        blk_unref(blk);
+    }
     bdrv_unref(file_bs);
     return ret;
 }

@@ -135,8 +135,11 @@ int coroutine_fn qcow2_refcount_init(BlockDriverState *bs, Error **errp)
         error_setg(errp, "Could not allocate refcount table");
         return -ENOMEM;
     }
-    if (bytes) {
-        ret = bdrv_co_pread(bs->file, s->refcount_table_offset, bytes, s->refcount_table, 0);
+    /* A table running past the end of the file reads as zeroes (no blocks). */
+    if (s->refcount_table_offset < s->file_size) {
+        uint64_t n = MIN(bytes, s->file_size - s->refcount_table_offset);
+        BLKDBG_EVENT(bs->file, BLKDBG_REFTABLE_LOAD);
+        ret = bdrv_co_pread(bs->file, s->refcount_table_offset, n, s->refcount_table, 0);
         if (ret < 0) {
             error_setg_errno(errp, -ret, "Could not read refcount table");
             return ret;
@@ -211,6 +214,7 @@ static int coroutine_fn write_reftable_entry(BlockDriverState *bs, uint64_t rt_i
     if (ret < 0) {
         return ret;
     }
+    BLKDBG_EVENT(bs->file, BLKDBG_REFTABLE_UPDATE);
     ret = bdrv_co_pwrite(bs->file, pos, sizeof(buf), buf, 0);
     if (ret < 0) {
         return ret;
@@ -417,6 +421,7 @@ static int coroutine_fn alloc_refblock(BlockDriverState *bs, uint64_t rt_index)
         ret = grow_reftable(bs, rt_index);
         return ret < 0 ? ret : 1;
     }
+    BLKDBG_EVENT(bs->file, BLKDBG_REFBLOCK_ALLOC);
     ret = find_free_run(bs, 1, &b);
     if (ret < 0) {
         return ret;
@@ -454,11 +459,13 @@ static int coroutine_fn alloc_refblock(BlockDriverState *bs, uint64_t rt_index)
     qcow2_note_file_end(bs, (b + 1) * cs);
 
     /* The block (and b's count) must be on disk before the table points at it. */
+    BLKDBG_EVENT(bs->file, BLKDBG_REFBLOCK_ALLOC_WRITE);
     ret = qcow2_cache_flush(bs, s->refcount_cache);
     if (ret < 0) {
         goto fail_block;
     }
     s->refcount_table[rt_index] = b * cs;
+    BLKDBG_EVENT(bs->file, BLKDBG_REFBLOCK_ALLOC_HOOKUP);
     ret = write_reftable_entry(bs, rt_index);
     if (ret < 0) {
         s->refcount_table[rt_index] = 0;
@@ -500,6 +507,7 @@ static int coroutine_fn grow_reftable(BlockDriverState *bs, uint64_t min_index)
     uint8_t hdr[12];
     int ret;
 
+    BLKDBG_EVENT(bs->file, BLKDBG_REFTABLE_GROW);
     new_entries = MAX(min_index + 1, s->refcount_table_size + s->refcount_table_size / 2);
     new_entries = QEMU_ALIGN_UP(new_entries, per_cluster);
     for (int iter = 0;; iter++) {
@@ -578,6 +586,8 @@ static int coroutine_fn grow_reftable(BlockDriverState *bs, uint64_t min_index)
     if (ret < 0) {
         return ret;
     }
+    BLKDBG_EVENT(bs->file, BLKDBG_REFBLOCK_ALLOC_WRITE_BLOCKS);
+    BLKDBG_EVENT(bs->file, BLKDBG_REFBLOCK_ALLOC_WRITE_TABLE);
     ret = bdrv_co_pwrite(bs->file, area * cs, area_len * cs, buf, 0);
     if (ret < 0) {
         return ret;
@@ -590,6 +600,7 @@ static int coroutine_fn grow_reftable(BlockDriverState *bs, uint64_t min_index)
 
     qcow2_put_be64(hdr, (area + nblocks) * cs);
     qcow2_put_be32(hdr + 8, table_clusters);
+    BLKDBG_EVENT(bs->file, BLKDBG_REFBLOCK_ALLOC_SWITCH_TABLE);
     ret = bdrv_co_pwrite(bs->file, QCOW2_HDR_REFT_OFFSET, sizeof(hdr), hdr, 0);
     if (ret < 0) {
         return ret;
@@ -645,6 +656,7 @@ int64_t coroutine_fn qcow2_alloc_clusters(BlockDriverState *bs, uint64_t size)
     if (n == 0) {
         return -EINVAL;
     }
+    BLKDBG_EVENT(bs->file, BLKDBG_CLUSTER_ALLOC);
     for (int tries = 0;; tries++) {
         if (tries > 100) {
             return -EIO;
@@ -682,6 +694,7 @@ int64_t coroutine_fn qcow2_alloc_bytes(BlockDriverState *bs, uint32_t size)
     if (size == 0 || size > s->cluster_size) {
         return -EINVAL;
     }
+    BLKDBG_EVENT(bs->file, BLKDBG_CLUSTER_ALLOC_BYTES);
     if (off && s->cluster_size - qcow2_offset_into_cluster(s, off) >= size) {
         uint64_t rc;
         ret = qcow2_get_refcount(bs, off >> s->cluster_bits, &rc);
@@ -792,7 +805,10 @@ void coroutine_fn qcow2_process_discards(BlockDriverState *bs)
 void coroutine_fn qcow2_free_clusters(BlockDriverState *bs, uint64_t offset, uint64_t size,
                                       Qcow2DiscardType type)
 {
-    int ret = qcow2_update_refcount(bs, offset, size, -1, type);
+    int ret;
+
+    BLKDBG_EVENT(bs->file, BLKDBG_CLUSTER_FREE);
+    ret = qcow2_update_refcount(bs, offset, size, -1, type);
 
     /* Not fatal either way: the cluster stays allocated (a leak check repairs). */
     if (ret == -EINVAL) {

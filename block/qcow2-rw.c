@@ -60,6 +60,7 @@ static int coroutine_fn read_unallocated(BlockDriverState *bs, uint64_t offset, 
         }
         if (offset < (uint64_t)blen) {
             n = MIN(bytes, (uint64_t)blen - offset);
+            BLKDBG_EVENT(bs->file, BLKDBG_READ_BACKING_AIO);
             ret = child_preadv(bs->backing, offset, n, qiov, qoff);
             if (ret < 0) {
                 return ret;
@@ -92,6 +93,7 @@ static int coroutine_fn read_normal(BlockDriverState *bs, uint64_t host, uint64_
             return 0;
         }
     }
+    BLKDBG_EVENT(bs->file, BLKDBG_READ_AIO);
     return child_preadv(bs->file, host, n, qiov, qoff);
 }
 
@@ -173,6 +175,9 @@ static int coroutine_fn write_allocation(BlockDriverState *bs, Qcow2Alloc *m,
     QEMUIOVector all, part;
     int ret;
 
+    if (head || tail) {
+        BLKDBG_EVENT(bs->file, BLKDBG_COW_READ);
+    }
     if (head) {
         head_buf = g_try_malloc(head);
         if (!head_buf) {
@@ -200,8 +205,10 @@ static int coroutine_fn write_allocation(BlockDriverState *bs, Qcow2Alloc *m,
         return ret;
     }
     if (!head && !tail) {
+        BLKDBG_EVENT(bs->file, BLKDBG_WRITE_AIO);
         return child_pwritev(bs->file, m->host_offset, total, qiov, qoff);
     }
+    BLKDBG_EVENT(bs->file, BLKDBG_COW_WRITE);
     qemu_iovec_init(&all, qiov->niov + 2);
     if (head) {
         qemu_iovec_add(&all, head_buf, head);
@@ -234,6 +241,7 @@ static int coroutine_fn write_part(BlockDriverState *bs, uint64_t offset, uint64
         if (ret == 0) {
             ret = qcow2_pre_write_overlap_check(bs, 0, host, cur);
             if (ret == 0) {
+                BLKDBG_EVENT(bs->file, BLKDBG_WRITE_AIO);
                 ret = child_pwritev(bs->file, host, cur, qiov, qoff);
             }
         } else {

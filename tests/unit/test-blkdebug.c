@@ -31,13 +31,34 @@ static void teardown(void)
     bt_rmtree(dir);
 }
 
+/* Holds the stack with write permissions, for requests sent to the drivers directly. */
+static BlockBackend *holder;
+
 /* raw -> blkdebug (with 'opts' inside) -> file */
-static BlockDriverState *open_stack(const char *opts)
+static BlockDriverState *open_stack_unheld(const char *opts)
 {
     return bt_open_ok(BDRV_O_RDWR,
                       "{\"driver\": \"raw\", \"file\": {\"driver\": \"blkdebug\", %s \"image\":"
                       " {\"driver\": \"file\", \"filename\": \"%s\"}}}",
                       opts, img);
+}
+
+static BlockDriverState *open_stack(const char *opts)
+{
+    BlockDriverState *bs = open_stack_unheld(opts);
+
+    ck_assert_ptr_null(holder);
+    holder = bt_blk(bs, BT_PERM_RW, BLK_PERM_ALL);
+    return bs;
+}
+
+static void close_stack(BlockDriverState *bs)
+{
+    if (holder) {
+        blk_unref(holder);
+        holder = NULL;
+    }
+    bdrv_unref(bs);
 }
 
 static BlockDriverState *dbg_node(BlockDriverState *raw)
@@ -85,7 +106,7 @@ START_TEST(test_inject_read)
     /* the default iotypes include writes: the armed rule fails them too */
     ck_assert_int_eq(blk_write(blk, 0, 4096), -EIO);
     blk_unref(blk);
-    bdrv_unref(bs);
+    close_stack(bs);
 }
 END_TEST
 
@@ -102,7 +123,7 @@ START_TEST(test_inject_errno_once_sector)
     ck_assert_int_eq(blk_read(blk, 2048, 4096), -ENOSPC); /* covers sector 8 */
     ck_assert_int_eq(blk_read(blk, 2048, 4096), 0);       /* once */
     blk_unref(blk);
-    bdrv_unref(bs);
+    close_stack(bs);
 }
 END_TEST
 
@@ -139,7 +160,7 @@ START_TEST(test_inject_immediately)
         ck_assert_int_eq(c.done, imm);
         MAIN_LOOP_WAIT_WHILE(!c.done);
         ck_assert_int_eq(c.ret, -EIO);
-        bdrv_unref(raw);
+        close_stack(raw);
     }
 }
 END_TEST
@@ -203,7 +224,7 @@ START_TEST(test_inject_iotypes)
                 ck_assert_int_ge(ret, 0);
             }
         }
-        bdrv_unref(raw);
+        close_stack(raw);
     }
 
     /* no iotype: everything but block-status */
@@ -212,7 +233,7 @@ START_TEST(test_inject_iotypes)
     ck_assert_int_eq(dbg_op(dbg_node(raw), BLKDEBUG_IO_TYPE_FLUSH), -EIO);
     ck_assert_int_eq(dbg_op(dbg_node(raw), BLKDEBUG_IO_TYPE_DISCARD), -EIO);
     ck_assert_int_ge(dbg_op(dbg_node(raw), BLKDEBUG_IO_TYPE_BLOCK_STATUS), 0);
-    bdrv_unref(raw);
+    close_stack(raw);
 }
 END_TEST
 
@@ -236,7 +257,7 @@ START_TEST(test_states)
     /* in state 3 read_aio arms nothing new: the armed rule stays armed */
     ck_assert_int_eq(blk_read(blk, 0, 512), -EIO);
     blk_unref(blk);
-    bdrv_unref(bs);
+    close_stack(bs);
 }
 END_TEST
 
@@ -272,7 +293,7 @@ START_TEST(test_config_file)
     ck_assert_int_eq(blk_read(blk, 0, 512), -ENOSPC);
     ck_assert_int_eq(blk_read(blk, 0, 512), 0);
     blk_unref(blk);
-    bdrv_unref(bs);
+    close_stack(bs);
 }
 END_TEST
 
@@ -335,7 +356,7 @@ START_TEST(test_align_rmw)
     ck_assert(bt_check(host + 31000, MB - 31000, 21, 31000));
     ck_assert_int_eq(blk_read(blk, 40000, 100000), 0);
     blk_unref(blk);
-    bdrv_unref(bs);
+    close_stack(bs);
     g_free(buf);
     g_free(host);
 }
@@ -380,15 +401,15 @@ START_TEST(test_zero_discard_limits)
     ck_assert_int_eq(drv_simple(dbg, co_discard, 4096, 4096, 0), -ENOTSUP);
     ck_assert_int_eq(drv_simple(dbg, co_zeroes, 8192, 16384, 0), 0);
     ck_assert_int_eq(drv_simple(dbg, co_discard, 32768, 8192, 0), 0);
-    bdrv_unref(bs);
+    close_stack(bs);
 }
 END_TEST
 
 /* take-child-perms / unshare-child-perms reach the file (and its locks). */
 START_TEST(test_child_perms)
 {
-    BlockDriverState *bs = open_stack("\"take-child-perms\": [\"resize\"],"
-                                      " \"unshare-child-perms\": [\"write\"],");
+    BlockDriverState *bs = open_stack_unheld("\"take-child-perms\": [\"resize\"],"
+                                             " \"unshare-child-perms\": [\"write\"],");
     BlockBackend *blk = bt_blk(bs, BLK_PERM_CONSISTENT_READ, BLK_PERM_ALL);
     BdrvChild *image = dbg_node(bs)->file;
 
@@ -396,7 +417,7 @@ START_TEST(test_child_perms)
     ck_assert(!(image->shared_perm & BLK_PERM_WRITE));
     ck_assert(image->shared_perm & BLK_PERM_CONSISTENT_READ);
     blk_unref(blk);
-    bdrv_unref(bs);
+    close_stack(bs);
 }
 END_TEST
 
@@ -477,7 +498,7 @@ START_TEST(test_breakpoints)
     ck_assert_int_eq(bdrv_debug_breakpoint(bs, "no_such_event", "C"), -ENOENT);
     ck_assert_int_eq(bdrv_debug_resume(bs, "C"), -ENOENT);
     blk_unref(blk);
-    bdrv_unref(bs);
+    close_stack(bs);
 
     /* without blkdebug in the chain */
     bs = bt_open_ok(BDRV_O_RDWR, "{\"driver\": \"file\", \"filename\": \"%s\"}", img);
@@ -512,7 +533,7 @@ START_TEST(test_breakpoints_two_tags)
     MAIN_LOOP_WAIT_WHILE(!a.done);
     ck_assert_int_eq(a.ret, 0);
     blk_unref(blk);
-    bdrv_unref(bs);
+    close_stack(bs);
 }
 END_TEST
 
@@ -549,6 +570,34 @@ START_TEST(test_parse_filename)
 }
 END_TEST
 
+/* The core opens "blkdebug:CONFIG:IMAGE" names through the filename hook. */
+START_TEST(test_open_by_filename)
+{
+    g_autofree char *conf = write_conf("[inject-error]\nevent = \"read_aio\"\nerrno = \"5\"\n");
+    g_autofree char *name = g_strdup_printf("blkdebug:%s:%s", conf, img);
+    BlockDriverState *bs;
+    BlockBackend *blk;
+    Error *err = NULL;
+
+    bs = bdrv_open_image(name, "raw", NULL, BDRV_O_RDWR, &err);
+    ck_assert_msg(bs, "%s", err ? error_get_pretty(err) : "?");
+    ck_assert_str_eq(bs->drv->format_name, "raw");
+    ck_assert_str_eq(bs->file->bs->drv->format_name, "blkdebug");
+    ck_assert_str_eq(bs->file->bs->file->bs->drv->format_name, "file");
+    blk = bt_blk(bs, BT_PERM_RW, BLK_PERM_ALL);
+    ck_assert_int_eq(blk_write(blk, 0, 4096), 0);
+    ck_assert_int_eq(blk_read(blk, 0, 4096), -EIO);
+    blk_unref(blk);
+    bdrv_unref(bs);
+
+    g_free(name);
+    name = g_strdup_printf("blkdebug:%s", img);
+    ck_assert_ptr_null(bdrv_open_image(name, "raw", NULL, BDRV_O_RDWR, &err));
+    ck_assert_str_eq(error_get_pretty(err), "blkdebug requires both config file and image path");
+    error_free(err);
+}
+END_TEST
+
 static Suite *blkdebug_suite(void)
 {
     Suite *s = suite_create("blkdebug");
@@ -577,6 +626,7 @@ static Suite *blkdebug_suite(void)
     tcase_add_test(tc, test_breakpoints);
     tcase_add_test(tc, test_breakpoints_two_tags);
     tcase_add_test(tc, test_parse_filename);
+    tcase_add_test(tc, test_open_by_filename);
     suite_add_tcase(s, tc);
     return s;
 }

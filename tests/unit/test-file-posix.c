@@ -31,6 +31,13 @@ static void setup(void)
 
 static void teardown(void)
 {
+    g_autofree char *immutable = g_build_filename(dir, "immutable.img", NULL);
+
+    if (g_file_test(immutable, G_FILE_TEST_EXISTS)) {
+        /* a failed test_auto_read_only_immutable must not leave it undeletable */
+        g_autofree char *out = NULL, *err = NULL;
+        bt_run(&out, &err, "chattr -i '%s'", immutable);
+    }
     bt_rmtree(dir);
     dir = NULL;
 }
@@ -393,6 +400,41 @@ START_TEST(test_auto_read_only)
     ck_assert(bt_check(buf, sizeof(buf), 12, 0));
     blk_unref(reader);
     bdrv_unref(bs);
+}
+END_TEST
+
+/* A file that cannot be written still opens for readers; a writer is refused. */
+START_TEST(test_auto_read_only_immutable)
+{
+    g_autofree char *img = new_image("immutable.img", 65536);
+    g_autofree char *msg = NULL, *out = NULL, *err = NULL;
+    BlockDriverState *bs;
+    BlockBackend *blk;
+    Error *local_err = NULL;
+
+    /* root ignores file modes; the immutable attribute stops even root */
+    if (bt_run(&out, &err, "chattr +i '%s'", img) != 0) {
+        fprintf(stderr, "SKIP: test_auto_read_only_immutable: chattr +i failed: %s", err);
+        return;
+    }
+    msg = g_strdup_printf("Could not open '%s': Operation not permitted", img);
+    bt_open_fails(msg, BDRV_O_RDWR, "{\"driver\": \"file\", \"filename\": \"%s\"}", img);
+    bs = bt_open(BDRV_O_RDWR | BDRV_O_AUTO_RDONLY, &local_err,
+                 "{\"driver\": \"file\", \"filename\": \"%s\", \"auto-read-only\": true}", img);
+    if (bs) {
+        blk = bt_blk(bs, BLK_PERM_CONSISTENT_READ, BLK_PERM_ALL);
+        blk_unref(blk);
+        blk = blk_new(BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE, BLK_PERM_ALL);
+        ck_assert(!blk_insert_bs(blk, bs, &local_err));
+        blk_unref(blk);
+        bdrv_unref(bs);
+    }
+    g_free(out);
+    g_free(err);
+    ck_assert_int_eq(bt_run(&out, &err, "chattr -i '%s'", img), 0);
+    ck_assert_msg(local_err, "auto-read-only open or writer unexpectedly succeeded");
+    ck_assert_str_eq(error_get_pretty(local_err), msg);
+    error_free(local_err);
 }
 END_TEST
 
@@ -929,6 +971,7 @@ static Suite *file_posix_suite(void)
     tcase_add_loop_test(tc, test_discard_and_stats, 0, 2);
     tcase_add_test(tc, test_flush_modes);
     tcase_add_test(tc, test_auto_read_only);
+    tcase_add_test(tc, test_auto_read_only_immutable);
     tcase_add_loop_test(tc, test_reopen, 0, ARRAY_SIZE(backends));
     suite_add_tcase(s, tc);
 

@@ -28,12 +28,29 @@ static void teardown(void)
     bt_rmtree(dir);
 }
 
+/*
+ * A backend that holds the node: without a parent taking permissions, the
+ * core refuses the raw node's own writes to its file.
+ */
+static BlockBackend *holder;
+
 static BlockDriverState *open_raw(const char *extra)
 {
-    return bt_open_ok(
+    BlockDriverState *bs = bt_open_ok(
         BDRV_O_RDWR,
         "{\"driver\": \"raw\", %s \"file\": {\"driver\": \"file\", \"filename\": \"%s\"}}", extra,
         img);
+
+    ck_assert_ptr_null(holder);
+    holder = bt_blk(bs, BT_PERM_RW, BLK_PERM_ALL);
+    return bs;
+}
+
+static void close_raw(BlockDriverState *bs)
+{
+    blk_unref(holder);
+    holder = NULL;
+    bdrv_unref(bs);
 }
 
 START_TEST(test_window_io)
@@ -82,7 +99,7 @@ START_TEST(test_window_io)
     ck_assert_int_eq(map, 1024 + 4096);
     ck_assert_ptr_eq(file, bs->file->bs);
 
-    bdrv_unref(bs);
+    close_raw(bs);
     g_free(buf);
     g_free(host);
 }
@@ -125,7 +142,7 @@ START_TEST(test_status_through_core)
     ck_assert_int_ge(c.ret, 0);
     ck_assert(c.ret & BDRV_BLOCK_ZERO);
     ck_assert_int_eq(c.map, 2 * 262144);
-    bdrv_unref(bs);
+    close_raw(bs);
 }
 END_TEST
 
@@ -138,7 +155,7 @@ START_TEST(test_resize)
     ck_assert_str_eq(error_get_pretty(err), "Cannot resize fixed-size raw disks");
     error_free(err);
     ck_assert_int_eq(bt_host_size(img), MB);
-    bdrv_unref(bs);
+    close_raw(bs);
 
     /* with only an offset, the file follows: offset + new size */
     bs = open_raw("\"offset\": 4096,");
@@ -150,7 +167,7 @@ START_TEST(test_resize)
     ck_assert_int_eq(drv_truncate(bs, INT64_MAX - 100, PREALLOC_MODE_OFF, &err), -EINVAL);
     ck_assert_str_eq(error_get_pretty(err), "Disk size too large for the chosen offset");
     error_free(err);
-    bdrv_unref(bs);
+    close_raw(bs);
 
     /* a plain raw image: the file's size is the disk's */
     bs = open_raw("");
@@ -160,7 +177,7 @@ START_TEST(test_resize)
     /* the file may change under us */
     bt_host_truncate(img, MB);
     ck_assert_int_eq(bs->drv->bdrv_getlength(bs), MB);
-    bdrv_unref(bs);
+    close_raw(bs);
 }
 END_TEST
 
@@ -181,7 +198,7 @@ START_TEST(test_open_errors)
     bt_open_fails("Parameter 'offset' expects a non-negative number below 2^64", BDRV_O_RDWR,
                   "{\"driver\": \"raw\", \"offset\": -1, %s", json_tail);
     /* the window may end exactly at the end of the file */
-    bdrv_unref(open_raw("\"offset\": 1024, \"size\": 1047552,"));
+    close_raw(open_raw("\"offset\": 1024, \"size\": 1047552,"));
 }
 END_TEST
 
@@ -252,9 +269,53 @@ START_TEST(test_probed_block0_guard)
         bt_host_pread(img, 0, host, 4096);
         ck_assert_int_eq(memcmp(host, buf, 4096), 0);
     }
-    bdrv_unref(bs);
+    close_raw(bs);
     g_free(buf);
     g_free(host);
+}
+END_TEST
+
+/* Opening by file name without a format: the core probes, raw warns and guards block 0. */
+START_TEST(test_probed_by_core)
+{
+    char path[] = "/var/tmp/minivm-bfile-warn-XXXXXX";
+    int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+    g_autofree char *warning = NULL, *expect = NULL;
+    uint8_t *hdr = g_malloc(4096);
+    BlockDriverState *bs;
+    BlockBackend *blk;
+    Error *err = NULL;
+
+    fflush(stderr);
+    dup2(fd, STDERR_FILENO);
+    bs = bdrv_open_image(img, NULL, NULL, BDRV_O_RDWR, &err);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    close(fd);
+    ck_assert_msg(bs, "%s", err ? error_get_pretty(err) : "?");
+    ck_assert(g_file_get_contents(path, &warning, NULL, NULL));
+    unlink(path);
+    expect = g_strdup_printf(
+        "WARNING: Image format was not specified for '%s' and probing guessed raw.\n"
+        "         Automatically detecting the format is dangerous for raw images, write "
+        "operations on block 0 will be restricted.\n"
+        "         Specify the 'raw' format explicitly to remove the restrictions.\n",
+        img);
+    ck_assert_str_eq(warning, expect);
+    ck_assert_str_eq(bs->drv->format_name, "raw");
+    ck_assert(bs->probed);
+
+    blk = bt_blk(bs, BT_PERM_RW, BLK_PERM_ALL);
+    qcow2_header(hdr, 4096);
+    ck_assert_int_eq(blk_pwrite(blk, 0, 4096, hdr, 0), -EPERM);
+    ck_assert_int_eq(blk_pwrite(blk, 0, 8, hdr, 0), -EPERM); /* read-modify-write of block 0 */
+    ck_assert_int_eq(blk_pwrite(blk, 512, 4096, hdr, 0), 0);
+    bt_fill(hdr, 4096, 3, 0);
+    ck_assert_int_eq(blk_pwrite(blk, 0, 4096, hdr, 0), 0);
+    blk_unref(blk);
+    bdrv_unref(bs);
+    g_free(hdr);
 }
 END_TEST
 
@@ -271,7 +332,7 @@ START_TEST(test_backend_and_qemu_compare)
     ck_assert_int_eq(blk_pwrite(blk, 12345, 300000, buf, 0), 0);
     ck_assert_int_eq(blk_flush(blk), 0);
     blk_unref(blk);
-    bdrv_unref(bs);
+    close_raw(bs);
 
     /* the expected image, built on the host */
     bt_fill(buf, MB, 3, 0);
@@ -296,6 +357,7 @@ static Suite *raw_suite(void)
     tcase_add_test(tc, test_open_errors);
     tcase_add_test(tc, test_probe);
     tcase_add_test(tc, test_probed_block0_guard);
+    tcase_add_test(tc, test_probed_by_core);
     tcase_add_test(tc, test_backend_and_qemu_compare);
     suite_add_tcase(s, tc);
     return s;
