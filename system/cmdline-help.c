@@ -12,8 +12,9 @@
 
 char *cmdline_help_version(void)
 {
-    return g_strdup_printf("minivm version %s (QEMU 7.2.0 compatible)\n"
-                           "Copyright (c) 2024 the minivm developers\n",
+    /* Tools parse the first line as QEMU's; the parenthesis names us. */
+    return g_strdup_printf("QEMU emulator version 7.2.0 (minivm %s)\n"
+                           "Copyright (c) 2026 the minivm developers\n",
                            MINIVM_VERSION);
 }
 

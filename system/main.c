@@ -12,6 +12,7 @@
 #include "qapi/qmp-dispatch.h"
 #include "system/cmdline.h"
 #include "system/daemonize.h"
+#include "system/opts.h"
 #include "system/runstate.h"
 #include "system/sysemu.h"
 #include "util/error.h"
@@ -19,21 +20,67 @@
 
 SysemuInfo sysemu;
 
-static gboolean main_on_signal(gpointer opaque)
-{
-    int sig = GPOINTER_TO_INT(opaque);
+/*
+ * Termination signals: the handler only records the signal and its sender
+ * in a pipe; the main loop reports it and requests the shutdown.
+ */
+typedef struct SignalRecord {
+    int signo;
+    pid_t pid;
+} SignalRecord;
 
-    error_report("terminating on signal %d", sig);
-    qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_SIGNAL);
-    return G_SOURCE_CONTINUE;
+static int signal_pipe[2] = { -1, -1 };
+
+static void main_signal_handler(int signo, siginfo_t *info, void *ctx)
+{
+    SignalRecord rec = { .signo = signo, .pid = info ? info->si_pid : 0 };
+    int saved_errno = errno;
+
+    if (write(signal_pipe[1], &rec, sizeof(rec)) < 0) {
+        /* The pipe is full: a shutdown is already pending. */
+    }
+    errno = saved_errno;
+}
+
+static char *main_pid_name(pid_t pid)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/comm", (int)pid);
+    char *name = NULL;
+
+    if (pid > 0 && g_file_get_contents(path, &name, NULL, NULL)) {
+        g_strchomp(name);
+        return name;
+    }
+    return g_strdup("<unknown process>");
+}
+
+static void main_on_signal(void *opaque)
+{
+    SignalRecord rec;
+
+    while (read(signal_pipe[0], &rec, sizeof(rec)) == sizeof(rec)) {
+        g_autofree char *name = main_pid_name(rec.pid);
+
+        error_report("terminating on signal %d from pid %d (%s)", rec.signo, (int)rec.pid, name);
+        qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_SIGNAL);
+    }
 }
 
 static void main_setup_signals(void)
 {
+    struct sigaction sa = { .sa_sigaction = main_signal_handler, .sa_flags = SA_SIGINFO };
+
     signal(SIGPIPE, SIG_IGN);
-    g_unix_signal_add(SIGINT, main_on_signal, GINT_TO_POINTER(SIGINT));
-    g_unix_signal_add(SIGTERM, main_on_signal, GINT_TO_POINTER(SIGTERM));
-    g_unix_signal_add(SIGHUP, main_on_signal, GINT_TO_POINTER(SIGHUP));
+    if (!g_unix_open_pipe(signal_pipe, FD_CLOEXEC, NULL)) {
+        return;
+    }
+    g_unix_set_fd_nonblocking(signal_pipe[0], TRUE, NULL);
+    g_unix_set_fd_nonblocking(signal_pipe[1], TRUE, NULL);
+    qemu_set_fd_handler(signal_pipe[0], main_on_signal, NULL, NULL);
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
 }
 
 /* Picks the first usable accelerator of the preference list, as QEMU does. */
@@ -101,11 +148,33 @@ static bool main_check_supported(VmConfig *cfg, Error **errp)
     return true;
 }
 
+static const char *main_location(VmConfig *cfg, const void *item)
+{
+    const char *loc = vmconfig_location(cfg, item);
+
+    return loc ? loc : "-nographic";
+}
+
+/* QEMU refuses stdio backends once stdio is going to be /dev/null. */
+static bool main_check_stdio(VmConfig *cfg, const void *item, const char *backend, Error **errp)
+{
+    if (cfg->daemonize && backend && !strcmp(backend, "stdio")) {
+        error_setg(errp, "%s: cannot use stdio with -daemonize", main_location(cfg, item));
+        return false;
+    }
+    return true;
+}
+
 static bool main_create_chardevs(VmConfig *cfg, Error **errp)
 {
     for (guint i = 0; i < cfg->chardevs->len; i++) {
-        if (!chardev_new_from_opts(g_ptr_array_index(cfg->chardevs, i), errp)) {
-            error_prepend(errp, "-chardev: ");
+        json_t *opts = g_ptr_array_index(cfg->chardevs, i);
+
+        if (!main_check_stdio(cfg, opts, opts_get_str(opts, "backend"), errp)) {
+            return false;
+        }
+        if (!chardev_new_from_opts(opts, errp)) {
+            error_prepend(errp, "%s: ", main_location(cfg, opts));
             return false;
         }
     }
@@ -114,31 +183,37 @@ static bool main_create_chardevs(VmConfig *cfg, Error **errp)
         g_autofree char *label = g_strdup_printf("serial%u", i);
         Error *local_err = NULL;
 
+        if (!main_check_stdio(cfg, spec, spec, errp)) {
+            return false;
+        }
         /* Machine 'none' has no UART: the backend exists, as in QEMU. */
         if (!chardev_new_compat(label, spec, &local_err) && local_err) {
-            error_propagate_prepend(errp, local_err, "-serial %s: ", spec);
+            error_propagate_prepend(errp, local_err, "%s: ", main_location(cfg, spec));
             return false;
         }
     }
     return true;
 }
 
-static bool main_create_monitor(MonitorConfig *mc, Error **errp)
+static bool main_create_monitor(VmConfig *cfg, MonitorConfig *mc, Error **errp)
 {
     Chardev *chr;
 
     if (mc->compat_spec) {
+        if (!main_check_stdio(cfg, mc, mc->compat_spec, errp)) {
+            return false;
+        }
         chr = chardev_new_compat(mc->chardev_id, mc->compat_spec, errp);
         if (!chr) {
             if (errp && *errp) {
-                error_prepend(errp, "%s %s: ", mc->qmp ? "-qmp" : "-monitor", mc->compat_spec);
+                error_prepend(errp, "%s: ", main_location(cfg, mc));
             }
             return !(errp && *errp);
         }
     } else {
         chr = chardev_find(mc->chardev_id);
         if (!chr) {
-            error_setg(errp, "-mon chardev=%s: chardev \"%s\" not found", mc->chardev_id,
+            error_setg(errp, "%s: chardev \"%s\" not found", main_location(cfg, mc),
                        mc->chardev_id);
             return false;
         }
@@ -152,7 +227,7 @@ static bool main_create_monitor(MonitorConfig *mc, Error **errp)
 static bool main_create_monitors(VmConfig *cfg, Error **errp)
 {
     for (guint i = 0; i < cfg->monitors->len; i++) {
-        if (!main_create_monitor(g_ptr_array_index(cfg->monitors, i), errp)) {
+        if (!main_create_monitor(cfg, g_ptr_array_index(cfg->monitors, i), errp)) {
             return false;
         }
     }
@@ -161,7 +236,7 @@ static bool main_create_monitors(VmConfig *cfg, Error **errp)
          * stdio carries the monitor alone. */
         MonitorConfig mc = { .chardev_id = (char *)"compat_monitor0",
                              .compat_spec = (char *)"stdio" };
-        return main_create_monitor(&mc, errp);
+        return main_create_monitor(cfg, &mc, errp);
     }
     return true;
 }

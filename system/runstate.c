@@ -156,9 +156,9 @@ static void runstate_do_reset(ShutdownCause cause)
         hooks.machine_reset();
     }
     qapi_event_send_reset(cause_is_guest(cause), cause);
-    if (runstate_needs_reset()) {
-        /* After a reset the VM may be resumed with 'cont'. */
-        current_state = RUN_STATE_PAUSED;
+    /* A VM that was not running comes out of reset as if never started. */
+    if (!runstate_is_running()) {
+        current_state = RUN_STATE_PRELAUNCH;
     }
 }
 
@@ -224,4 +224,10 @@ void qmp_system_reset(Error **errp)
 void qmp_system_powerdown(Error **errp)
 {
     qemu_system_powerdown_request();
+}
+
+void qmp_system_wakeup(Error **errp)
+{
+    /* No machine of minivm's implements guest suspend to RAM (S3). */
+    error_setg(errp, "wake-up from suspend is not supported by this guest");
 }

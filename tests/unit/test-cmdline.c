@@ -845,11 +845,11 @@ static const struct {
     const char *first;
     const char *contains; /* NULL: nothing more checked */
 } help_cases[] = {
-    {ARGS("-version"), "minivm version 0.1.0 (QEMU 7.2.0 compatible)", "Copyright (c)"},
-    {ARGS("--version", "-foo"), "minivm version 0.1.0 (QEMU 7.2.0 compatible)", NULL},
-    {ARGS("-help"), "minivm version 0.1.0 (QEMU 7.2.0 compatible)",
+    {ARGS("-version"), "QEMU emulator version 7.2.0 (minivm 0.1.0)", "Copyright (c)"},
+    {ARGS("--version", "-foo"), "QEMU emulator version 7.2.0 (minivm 0.1.0)", NULL},
+    {ARGS("-help"), "QEMU emulator version 7.2.0 (minivm 0.1.0)",
      "\nusage: minivm [options] [disk_image]\n"},
-    {ARGS("-h", "-foo"), "minivm version 0.1.0 (QEMU 7.2.0 compatible)", "\n-qmp dev"},
+    {ARGS("-h", "-foo"), "QEMU emulator version 7.2.0 (minivm 0.1.0)", "\n-qmp dev"},
     {ARGS("-machine", "help"), "Supported machines are:",
      "Supported machines are:\n"
      "pc                   Standard PC (i440FX + PIIX, 1996) (alias of pc-i440fx-7.2)\n"
