@@ -148,9 +148,9 @@ void blk_unref(BlockBackend *blk)
 bool blk_insert_bs(BlockBackend *blk, BlockDriverState *bs, Error **errp)
 {
     g_assert(!blk->root);
-    blk->root = bdrv_root_attach_child(bs, "root", &child_root,
-                                       BDRV_CHILD_FILTERED | BDRV_CHILD_PRIMARY, blk->perm,
-                                       blk->shared_perm, blk, errp);
+    blk->root =
+        bdrv_root_attach_child(bs, "root", &child_root, BDRV_CHILD_FILTERED | BDRV_CHILD_PRIMARY,
+                               blk->perm, blk->shared_perm, blk, errp);
     return blk->root != NULL;
 }
 
@@ -359,7 +359,8 @@ bool blk_is_available(BlockBackend *blk)
     if (!blk_is_inserted(blk)) {
         return false;
     }
-    return !(blk->dev_ops && blk->dev_ops->is_tray_open && blk->dev_ops->is_tray_open(blk->dev_opaque));
+    return !(blk->dev_ops && blk->dev_ops->is_tray_open &&
+             blk->dev_ops->is_tray_open(blk->dev_opaque));
 }
 
 int64_t blk_getlength(BlockBackend *blk)
@@ -427,8 +428,8 @@ void blk_iostatus_set_err(BlockBackend *blk, int error)
 {
     /* The first error sticks until a reset (cont, device reset). */
     if (blk->iostatus_enabled && blk->iostatus == BLOCK_DEVICE_IO_STATUS_OK) {
-        blk->iostatus = error == ENOSPC ? BLOCK_DEVICE_IO_STATUS_NOSPACE
-                                        : BLOCK_DEVICE_IO_STATUS_FAILED;
+        blk->iostatus =
+            error == ENOSPC ? BLOCK_DEVICE_IO_STATUS_NOSPACE : BLOCK_DEVICE_IO_STATUS_FAILED;
     }
 }
 
@@ -569,8 +570,8 @@ static int coroutine_fn blk_co_do(BlockBackend *blk, BlkOp op, int64_t offset, i
     return ret;
 }
 
-int coroutine_fn blk_co_preadv(BlockBackend *blk, int64_t offset, int64_t bytes,
-                               QEMUIOVector *qiov, BdrvRequestFlags flags)
+int coroutine_fn blk_co_preadv(BlockBackend *blk, int64_t offset, int64_t bytes, QEMUIOVector *qiov,
+                               BdrvRequestFlags flags)
 {
     return blk_co_do(blk, BLK_OP_READ, offset, bytes, qiov, flags);
 }
@@ -672,8 +673,12 @@ static void coroutine_fn blk_truncate_entry(void *opaque)
 int blk_truncate(BlockBackend *blk, int64_t offset, bool exact, PreallocMode prealloc,
                  BdrvRequestFlags flags, Error **errp)
 {
-    BlkTruncateCo t = {.blk = blk, .offset = offset, .exact = exact, .prealloc = prealloc,
-                       .flags = flags, .errp = errp};
+    BlkTruncateCo t = {.blk = blk,
+                       .offset = offset,
+                       .exact = exact,
+                       .prealloc = prealloc,
+                       .flags = flags,
+                       .errp = errp};
 
     if (!blk_is_available(blk)) {
         error_setg(errp, "No medium inserted");
@@ -721,8 +726,8 @@ static BlockAIOCB *blk_aio_start(BlockBackend *blk, BlkOp op, int64_t offset, in
     acb->blk = blk;
     acb->cb = cb;
     acb->opaque = opaque;
-    acb->rw = (BlkRwCo){.blk = blk, .op = op, .offset = offset, .bytes = bytes, .qiov = qiov,
-                        .flags = flags};
+    acb->rw = (BlkRwCo){
+        .blk = blk, .op = op, .offset = offset, .bytes = bytes, .qiov = qiov, .flags = flags};
     blk_ref(blk);
     /* Counted until the callback has run, so drain covers it. */
     blk_inc_in_flight(blk);
@@ -761,8 +766,9 @@ BlockAIOCB *blk_aio_flush(BlockBackend *blk, BlockCompletionFunc *cb, void *opaq
 
 /* ---------------------------------------------------------------- drain */
 
-void blk_drain(BlockBackend *blk)
+static void blk_drain_now(void *opaque)
 {
+    BlockBackend *blk = opaque;
     BlockDriverState *bs = blk_bs(blk);
 
     if (bs) {
@@ -775,6 +781,11 @@ void blk_drain(BlockBackend *blk)
         bdrv_drained_end(bs);
         bdrv_unref(bs);
     }
+}
+
+void blk_drain(BlockBackend *blk)
+{
+    bdrv_run_outside_coroutine(blk_drain_now, blk);
 }
 
 void blk_drain_all(void)

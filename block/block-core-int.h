@@ -57,8 +57,8 @@ int bdrv_refresh_perms(BlockDriverState **roots, int nroots, GArray *undo, Error
 /* Cumulative permissions the parents of bs take / share. */
 void bdrv_get_cumulative_perm(BlockDriverState *bs, uint64_t *perm, uint64_t *shared);
 /* The permissions bs needs on its child c for the given parent totals. */
-void bdrv_child_needed_perm(BlockDriverState *bs, BdrvChild *c, uint64_t perm,
-                            uint64_t shared, uint64_t *nperm, uint64_t *nshared);
+void bdrv_child_needed_perm(BlockDriverState *bs, BdrvChild *c, uint64_t perm, uint64_t shared,
+                            uint64_t *nperm, uint64_t *nshared);
 /* Drops every lock the driver took (node closing). */
 void bdrv_release_perms(BlockDriverState *bs);
 
@@ -68,6 +68,9 @@ void bdrv_child_apply_quiesce(BdrvChild *c, BlockDriverState *old_bs, BlockDrive
 
 /* drain.c */
 bool bdrv_drain_poll_subtree(BlockDriverState *bs);
+/* Calls fn(opaque) now, or from a bottom half when in a coroutine (which
+ * then sleeps until it has run): for code that runs the main loop. */
+void bdrv_run_outside_coroutine(void (*fn)(void *opaque), void *opaque);
 
 /* io.c */
 typedef struct BdrvRequestPadding BdrvRequestPadding;

@@ -43,8 +43,8 @@ static int coroutine_fn bdrv_status_one(BlockDriverState *bs, bool want_zero, in
 
         if (filtered) {
             /* A filter shows its child's data at the same offsets. */
-            ret = bdrv_status_one(filtered, want_zero, offset, bytes, pnum, &local_map,
-                                  &local_file);
+            ret =
+                bdrv_status_one(filtered, want_zero, offset, bytes, pnum, &local_map, &local_file);
             goto done;
         }
         *pnum = bytes;
@@ -61,8 +61,8 @@ static int coroutine_fn bdrv_status_one(BlockDriverState *bs, bool want_zero, in
     align = bs->bl.request_alignment;
     aligned_offset = QEMU_ALIGN_DOWN(offset, align);
     aligned_bytes = QEMU_ALIGN_UP(offset + bytes, align) - aligned_offset;
-    ret = drv->bdrv_co_block_status(bs, want_zero, aligned_offset, aligned_bytes, pnum,
-                                    &local_map, &local_file);
+    ret = drv->bdrv_co_block_status(bs, want_zero, aligned_offset, aligned_bytes, pnum, &local_map,
+                                    &local_file);
     if (ret < 0) {
         *pnum = 0;
         bdrv_dec_in_flight(bs);
@@ -81,8 +81,8 @@ static int coroutine_fn bdrv_status_one(BlockDriverState *bs, bool want_zero, in
 
     if (ret & BDRV_BLOCK_RAW) {
         g_assert(local_file && (ret & BDRV_BLOCK_OFFSET_VALID));
-        ret = bdrv_status_one(local_file, want_zero, local_map, *pnum, pnum, &local_map,
-                              &local_file);
+        ret =
+            bdrv_status_one(local_file, want_zero, local_map, *pnum, pnum, &local_map, &local_file);
         bdrv_dec_in_flight(bs);
         goto done;
     }
@@ -103,11 +103,11 @@ static int coroutine_fn bdrv_status_one(BlockDriverState *bs, bool want_zero, in
         }
     }
 
-    if (want_zero && (ret & BDRV_BLOCK_RECURSE) && (ret & BDRV_BLOCK_OFFSET_VALID) &&
-        local_file && local_file != bs && (ret & BDRV_BLOCK_DATA) && !(ret & BDRV_BLOCK_ZERO)) {
+    if (want_zero && (ret & BDRV_BLOCK_RECURSE) && (ret & BDRV_BLOCK_OFFSET_VALID) && local_file &&
+        local_file != bs && (ret & BDRV_BLOCK_DATA) && !(ret & BDRV_BLOCK_ZERO)) {
         int64_t file_pnum;
-        int file_ret = bdrv_status_one(local_file, want_zero, local_map, *pnum, &file_pnum,
-                                       NULL, NULL);
+        int file_ret =
+            bdrv_status_one(local_file, want_zero, local_map, *pnum, &file_pnum, NULL, NULL);
 
         if (file_ret >= 0) {
             if ((file_ret & BDRV_BLOCK_EOF) && file_pnum == 0) {
@@ -205,8 +205,7 @@ int coroutine_fn bdrv_co_block_status(BlockDriverState *bs, int64_t offset, int6
 
 int coroutine_fn bdrv_co_block_status_above(BlockDriverState *bs, BlockDriverState *base,
                                             int64_t offset, int64_t bytes, int64_t *pnum,
-                                            int64_t *map, BlockDriverState **file,
-                                            int *depth)
+                                            int64_t *map, BlockDriverState **file, int *depth)
 {
     return bdrv_status_above(bs, base, false, true, offset, bytes, pnum, map, file, depth);
 }
@@ -227,8 +226,8 @@ int coroutine_fn bdrv_co_is_allocated_above(BlockDriverState *top, BlockDriverSt
                                             int64_t *pnum)
 {
     int depth;
-    int ret = bdrv_status_above(top, base, include_base, false, offset, bytes, pnum, NULL, NULL,
-                                &depth);
+    int ret =
+        bdrv_status_above(top, base, include_base, false, offset, bytes, pnum, NULL, NULL, &depth);
 
     if (ret < 0) {
         return ret;

@@ -495,8 +495,7 @@ void bdrv_refresh_limits(BlockDriverState *bs)
 
 /* Options that do not change what a node shows (left out of json: names). */
 static const char *const weak_base_options[] = {
-    "node-name", "discard", "cache", "read-only", "auto-read-only", "force-share",
-    "detect-zeroes",
+    "node-name", "discard", "cache", "read-only", "auto-read-only", "force-share", "detect-zeroes",
 };
 static const struct {
     const char *driver;
@@ -506,8 +505,8 @@ static const struct {
     {"null-co", {"latency-ns"}},
     {"qcow2",
      {"lazy-refcounts", "pass-discard-request", "pass-discard-snapshot", "pass-discard-other",
-      "overlap-check", "cache-size", "l2-cache-size", "l2-cache-entry-size",
-      "refcount-cache-size", "cache-clean-interval"}},
+      "overlap-check", "cache-size", "l2-cache-size", "l2-cache-entry-size", "refcount-cache-size",
+      "cache-clean-interval"}},
 };
 
 /*
@@ -567,8 +566,8 @@ json_t *bdrv_options_json(BlockDriverState *bs)
         }
     }
     if (bdrv_backing_overridden(bs)) {
-        json_object_set_new(o, "backing", bs->backing ? bdrv_options_json(bs->backing->bs)
-                                                      : json_null());
+        json_object_set_new(o, "backing",
+                            bs->backing ? bdrv_options_json(bs->backing->bs) : json_null());
     }
     return o;
 }

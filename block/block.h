@@ -129,7 +129,8 @@ void bdrv_init(void);
  * Opens a node (and, unless options say otherwise, its children and backing
  * chain) from typed options: blockdev-add, -blockdev, and everything else.
  * The node gets opts->node_name or a generated "#blockNNN".  Returns a new
- * reference.
+ * reference.  'flags' are the defaults the options override (blockdev-add
+ * passes BDRV_O_RDWR: read-write unless "read-only": true).
  */
 BlockDriverState *bdrv_open_blockdev(BlockdevOptions *opts, int flags, Error **errp);
 /*

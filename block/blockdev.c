@@ -10,9 +10,9 @@
 #include "qapi/qapi-visit.h"
 
 static const char *const if_names[IF_COUNT] = {
-    [IF_NONE] = "none",     [IF_IDE] = "ide", [IF_SCSI] = "scsi", [IF_FLOPPY] = "floppy",
-    [IF_PFLASH] = "pflash", [IF_MTD] = "mtd", [IF_SD] = "sd",     [IF_VIRTIO] = "virtio",
-    [IF_XEN] = "xen",
+    [IF_NONE] = "none",     [IF_IDE] = "ide",       [IF_SCSI] = "scsi",
+    [IF_FLOPPY] = "floppy", [IF_PFLASH] = "pflash", [IF_MTD] = "mtd",
+    [IF_SD] = "sd",         [IF_VIRTIO] = "virtio", [IF_XEN] = "xen",
 };
 
 /* Units per bus; 0: one unit per bus index, no bus numbering in names. */
@@ -26,7 +26,7 @@ static const struct {
     const char *name;
     bool writeback, direct, no_flush;
 } cache_modes[] = {
-    {"writeback", true, false, false}, {"none", true, true, false},
+    {"writeback", true, false, false},     {"none", true, true, false},
     {"writethrough", false, false, false}, {"directsync", false, true, false},
     {"unsafe", true, false, true},
 };
@@ -42,9 +42,26 @@ static const struct {
 
 /* Keys -drive handles itself; everything else belongs to the nodes. */
 static const char *const drive_keys[] = {
-    "id", "if", "bus", "unit", "index", "media", "snapshot", "werror", "rerror",
-    "copy-on-read", "file", "format", "cache", "aio", "readonly", "read-only",
-    "stats-account-invalid", "stats-account-failed", "stats-intervals", "addr",
+    "id",
+    "if",
+    "bus",
+    "unit",
+    "index",
+    "media",
+    "snapshot",
+    "werror",
+    "rerror",
+    "copy-on-read",
+    "file",
+    "format",
+    "cache",
+    "aio",
+    "readonly",
+    "read-only",
+    "stats-account-invalid",
+    "stats-account-failed",
+    "stats-intervals",
+    "addr",
     "cache.writeback",
 };
 
@@ -267,13 +284,13 @@ static bool drive_parse_id(json_t *o, DriveConf *dc, Error **errp)
         }
         dc->id = g_strdup(id);
     } else if (if_max_devs[dc->type]) {
-        dc->id = g_strdup_printf("%s%d%s%d", if_names[dc->type], dc->bus,
-                                 dc->type == IF_IDE ? (dc->media_cd ? "-cd" : "-hd") : "",
-                                 dc->unit);
+        dc->id =
+            g_strdup_printf("%s%d%s%d", if_names[dc->type], dc->bus,
+                            dc->type == IF_IDE ? (dc->media_cd ? "-cd" : "-hd") : "", dc->unit);
     } else {
-        dc->id = g_strdup_printf("%s%s%d", if_names[dc->type],
-                                 dc->type == IF_IDE ? (dc->media_cd ? "-cd" : "-hd") : "",
-                                 dc->unit);
+        dc->id =
+            g_strdup_printf("%s%s%d", if_names[dc->type],
+                            dc->type == IF_IDE ? (dc->media_cd ? "-cd" : "-hd") : "", dc->unit);
     }
     return true;
 }
@@ -443,8 +460,8 @@ BlockBackend *drive_new(json_t *opts, BlockInterfaceType default_if, Error **err
             json_object_set(node_opts, key, v);
         }
     }
-    if (!drive_parse_placement(opts, default_if, &dc, errp) ||
-        !drive_parse_id(opts, &dc, errp) || !drive_parse_access(opts, &dc, errp)) {
+    if (!drive_parse_placement(opts, default_if, &dc, errp) || !drive_parse_id(opts, &dc, errp) ||
+        !drive_parse_access(opts, &dc, errp)) {
         goto out;
     }
 

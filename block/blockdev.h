@@ -29,10 +29,10 @@ typedef struct DriveInfo {
     char *id;
     BlockInterfaceType type;
     int bus, unit;
-    int index;                 /* as given, -1 if not */
-    bool media_cd;             /* media=cdrom */
-    bool claimed;              /* a device took it (machine's business) */
-    char *addr;                /* addr= (PCI address for if=virtio), or NULL */
+    int index;     /* as given, -1 if not */
+    bool media_cd; /* media=cdrom */
+    bool claimed;  /* a device took it (machine's business) */
+    char *addr;    /* addr= (PCI address for if=virtio), or NULL */
     BlockdevOnError on_read_error, on_write_error;
     BlockBackend *blk;
 } DriveInfo;

@@ -85,59 +85,55 @@ static void bdrv_do_drained_end(BlockDriverState *bs)
  * Waiting means running the main loop, which must not happen inside a
  * coroutine: a coroutine hands the work to a bottom half and sleeps.
  */
-typedef struct DrainCo {
-    BlockDriverState *bs;
-    bool begin;
-    bool all;
+typedef struct OutsideCo {
+    void (*fn)(void *opaque);
+    void *opaque;
     Coroutine *co;
     bool done;
-} DrainCo;
+} OutsideCo;
 
-static void drain_bh(void *opaque)
+static void outside_co_bh(void *opaque)
 {
-    DrainCo *d = opaque;
+    OutsideCo *o = opaque;
 
-    if (d->all) {
-        if (d->begin) {
-            bdrv_drain_all_begin();
-        } else {
-            bdrv_drain_all_end();
-        }
-    } else if (d->begin) {
-        bdrv_do_drained_begin(d->bs);
-    } else {
-        bdrv_do_drained_end(d->bs);
-    }
-    d->done = true;
-    aio_co_wake(d->co);
+    o->fn(o->opaque);
+    o->done = true;
+    aio_co_wake(o->co);
 }
 
-static void drain_from_coroutine(BlockDriverState *bs, bool begin, bool all)
+void bdrv_run_outside_coroutine(void (*fn)(void *opaque), void *opaque)
 {
-    DrainCo d = {.bs = bs, .begin = begin, .all = all, .co = qemu_coroutine_self()};
+    OutsideCo o = {.fn = fn, .opaque = opaque};
 
-    main_loop_schedule_oneshot(drain_bh, &d);
-    while (!d.done) {
+    if (!qemu_in_coroutine()) {
+        fn(opaque);
+        return;
+    }
+    o.co = qemu_coroutine_self();
+    main_loop_schedule_oneshot(outside_co_bh, &o);
+    while (!o.done) {
         qemu_coroutine_yield();
     }
 }
 
+static void drained_begin_cb(void *opaque)
+{
+    bdrv_do_drained_begin(opaque);
+}
+
+static void drained_end_cb(void *opaque)
+{
+    bdrv_do_drained_end(opaque);
+}
+
 void bdrv_drained_begin(BlockDriverState *bs)
 {
-    if (qemu_in_coroutine()) {
-        drain_from_coroutine(bs, true, false);
-        return;
-    }
-    bdrv_do_drained_begin(bs);
+    bdrv_run_outside_coroutine(drained_begin_cb, bs);
 }
 
 void bdrv_drained_end(BlockDriverState *bs)
 {
-    if (qemu_in_coroutine()) {
-        drain_from_coroutine(bs, false, false);
-        return;
-    }
-    bdrv_do_drained_end(bs);
+    bdrv_run_outside_coroutine(drained_end_cb, bs);
 }
 
 bool bdrv_is_drained(BlockDriverState *bs)
@@ -158,14 +154,10 @@ static bool bdrv_drain_all_busy(void)
 /* The nodes each (nested) drain_all quiesced, newest last. */
 static GPtrArray *drain_all_stack;
 
-void bdrv_drain_all_begin(void)
+static void drain_all_begin_cb(void *opaque)
 {
     GPtrArray *nodes;
 
-    if (qemu_in_coroutine()) {
-        drain_from_coroutine(NULL, true, true);
-        return;
-    }
     if (!drain_all_stack) {
         drain_all_stack = g_ptr_array_new();
     }
@@ -181,14 +173,10 @@ void bdrv_drain_all_begin(void)
     MAIN_LOOP_WAIT_WHILE(bdrv_drain_all_busy());
 }
 
-void bdrv_drain_all_end(void)
+static void drain_all_end_cb(void *opaque)
 {
     GPtrArray *nodes;
 
-    if (qemu_in_coroutine()) {
-        drain_from_coroutine(NULL, false, true);
-        return;
-    }
     g_assert(drain_all_stack && drain_all_stack->len > 0);
     nodes = g_ptr_array_steal_index(drain_all_stack, drain_all_stack->len - 1);
     for (guint i = 0; i < nodes->len; i++) {
@@ -198,4 +186,14 @@ void bdrv_drain_all_end(void)
         bdrv_unref(bs);
     }
     g_ptr_array_free(nodes, true);
+}
+
+void bdrv_drain_all_begin(void)
+{
+    bdrv_run_outside_coroutine(drain_all_begin_cb, NULL);
+}
+
+void bdrv_drain_all_end(void)
+{
+    bdrv_run_outside_coroutine(drain_all_end_cb, NULL);
 }

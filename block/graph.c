@@ -75,8 +75,8 @@ static void child_of_bds_resize(BdrvChild *c)
     }
 }
 
-static int child_of_bds_update_filename(BdrvChild *c, BlockDriverState *base,
-                                        const char *filename, Error **errp)
+static int child_of_bds_update_filename(BdrvChild *c, BlockDriverState *base, const char *filename,
+                                        Error **errp)
 {
     BlockDriverState *parent = c->opaque;
 
@@ -153,9 +153,9 @@ static void edge_unlink(BdrvChild *c, BlockDriverState *parent)
 }
 
 static BdrvChild *bdrv_attach_common(BlockDriverState *child_bs, const char *name,
-                                     const BdrvChildClass *klass, unsigned role,
-                                     uint64_t perm, uint64_t shared, void *opaque,
-                                     BlockDriverState *parent, Error **errp)
+                                     const BdrvChildClass *klass, unsigned role, uint64_t perm,
+                                     uint64_t shared, void *opaque, BlockDriverState *parent,
+                                     Error **errp)
 {
     BdrvChild *c = g_new0(BdrvChild, 1);
 
@@ -237,8 +237,7 @@ void bdrv_unref_child(BlockDriverState *parent, BdrvChild *child)
 
 /* ---------------------------------------------------------------- backing chain */
 
-static bool bdrv_is_backing_chain_frozen(BlockDriverState *bs, BlockDriverState *base,
-                                         Error **errp)
+static bool bdrv_is_backing_chain_frozen(BlockDriverState *bs, BlockDriverState *base, Error **errp)
 {
     for (BlockDriverState *p = bs; p && p != base; p = bdrv_cow_bs(p)) {
         BdrvChild *c = bdrv_cow_child(p);
@@ -267,7 +266,7 @@ int bdrv_set_backing_hd(BlockDriverState *bs, BlockDriverState *backing_hd, Erro
         return -EPERM;
     }
     if (backing_hd && bdrv_chain_contains(backing_hd, bs)) {
-        error_setg(errp, "Making '%s' a backing child of '%s' would create a loop",
+        error_setg(errp, "Making '%s' a backing child of '%s' would create a cycle",
                    backing_hd->node_name, bs->node_name);
         return -EINVAL;
     }
@@ -393,8 +392,7 @@ int bdrv_replace_node(BlockDriverState *from, BlockDriverState *to, Error **errp
         }
         if (c->frozen) {
             error_setg(errp, "Cannot change '%s' link from '%s' to '%s'", c->name,
-                       c->klass->parent_is_bds ? ((BlockDriverState *)c->opaque)->node_name
-                                               : "",
+                       c->klass->parent_is_bds ? ((BlockDriverState *)c->opaque)->node_name : "",
                        from->node_name);
             bdrv_unref(from);
             return -EPERM;

@@ -259,16 +259,22 @@ static void bdrv_padding_destroy(BdrvRequestPadding *pad)
 /* ---------------------------------------------------------------- reads */
 
 /* An aligned read; the part beyond the end of the node reads as zeroes. */
-static int coroutine_fn bdrv_aligned_preadv(BlockDriverState *bs, int64_t offset,
-                                            int64_t bytes, int64_t align, QEMUIOVector *qiov,
-                                            size_t qiov_offset, BdrvRequestFlags flags)
+static int coroutine_fn bdrv_aligned_preadv(BlockDriverState *bs, int64_t offset, int64_t bytes,
+                                            int64_t align, QEMUIOVector *qiov, size_t qiov_offset,
+                                            BdrvRequestFlags flags)
 {
-    int64_t total = bdrv_getlength(bs);
     int64_t max_transfer = bdrv_max_transfer(bs, align);
-    int64_t max_bytes, done = 0;
+    int64_t total, max_bytes, done = 0;
 
-    if (total < 0) {
-        return (int)total;
+    /* Asking the driver for the length may cost a system call: only when
+     * the request reaches past what is known to exist. */
+    if (bs->total_bytes >= 0 && offset + bytes <= bs->total_bytes) {
+        total = bs->total_bytes;
+    } else {
+        total = bdrv_getlength(bs);
+        if (total < 0) {
+            return (int)total;
+        }
     }
     max_bytes = QEMU_ALIGN_UP(MAX(0, total - offset), align);
     if (bytes <= max_bytes && bytes <= max_transfer) {
@@ -293,8 +299,8 @@ static int coroutine_fn bdrv_aligned_preadv(BlockDriverState *bs, int64_t offset
     return 0;
 }
 
-int coroutine_fn bdrv_co_preadv(BdrvChild *child, int64_t offset, int64_t bytes,
-                                QEMUIOVector *qiov, BdrvRequestFlags flags)
+int coroutine_fn bdrv_co_preadv(BdrvChild *child, int64_t offset, int64_t bytes, QEMUIOVector *qiov,
+                                BdrvRequestFlags flags)
 {
     BlockDriverState *bs = child->bs;
     BdrvTrackedRequest req;
@@ -344,8 +350,8 @@ static int coroutine_fn bdrv_co_do_pwrite_zeroes(BlockDriverState *bs, int64_t o
 {
     const BlockDriver *drv = bs->drv;
     int64_t alignment = MAX(bs->bl.pwrite_zeroes_alignment, bs->bl.request_alignment);
-    int64_t max_zero = bs->bl.max_pwrite_zeroes ? (int64_t)bs->bl.max_pwrite_zeroes
-                                                : BDRV_REQUEST_MAX_BYTES;
+    int64_t max_zero =
+        bs->bl.max_pwrite_zeroes ? (int64_t)bs->bl.max_pwrite_zeroes : BDRV_REQUEST_MAX_BYTES;
     int64_t max_bounce = MIN(bdrv_max_transfer(bs, bs->bl.request_alignment), ZERO_FALLBACK_MAX);
     bool need_flush = false;
     uint8_t *buf = NULL;
@@ -365,8 +371,7 @@ static int coroutine_fn bdrv_co_do_pwrite_zeroes(BlockDriverState *bs, int64_t o
         }
         ret = -ENOTSUP;
         if (drv->bdrv_co_pwrite_zeroes) {
-            ret = drv->bdrv_co_pwrite_zeroes(bs, offset, num,
-                                             flags & drv->supported_zero_flags);
+            ret = drv->bdrv_co_pwrite_zeroes(bs, offset, num, flags & drv->supported_zero_flags);
             if (ret != -ENOTSUP && (flags & BDRV_REQ_FUA) &&
                 !(drv->supported_zero_flags & BDRV_REQ_FUA)) {
                 need_flush = true;
@@ -397,12 +402,10 @@ static int coroutine_fn bdrv_co_do_pwrite_zeroes(BlockDriverState *bs, int64_t o
 }
 
 /* Checks a write against the node's state and the edge's permissions. */
-static int bdrv_check_write(BdrvChild *child, int64_t offset, int64_t bytes,
-                            BdrvRequestFlags flags)
+static int bdrv_check_write(BdrvChild *child, int64_t offset, int64_t bytes, BdrvRequestFlags flags)
 {
     BlockDriverState *bs = child->bs;
-    uint64_t need = (flags & BDRV_REQ_WRITE_UNCHANGED) ? BLK_PERM_WRITE_UNCHANGED
-                                                       : BLK_PERM_WRITE;
+    uint64_t need = (flags & BDRV_REQ_WRITE_UNCHANGED) ? BLK_PERM_WRITE_UNCHANGED : BLK_PERM_WRITE;
 
     if (bs->read_only) {
         return -EPERM;
@@ -421,9 +424,9 @@ static int bdrv_check_write(BdrvChild *child, int64_t offset, int64_t bytes,
     return 0;
 }
 
-static int coroutine_fn bdrv_aligned_pwritev(BlockDriverState *bs, int64_t offset,
-                                             int64_t bytes, int64_t align, QEMUIOVector *qiov,
-                                             size_t qiov_offset, BdrvRequestFlags flags)
+static int coroutine_fn bdrv_aligned_pwritev(BlockDriverState *bs, int64_t offset, int64_t bytes,
+                                             int64_t align, QEMUIOVector *qiov, size_t qiov_offset,
+                                             BdrvRequestFlags flags)
 {
     const BlockDriver *drv = bs->drv;
     int64_t max_transfer = bdrv_max_transfer(bs, align);
@@ -537,8 +540,8 @@ static int coroutine_fn bdrv_co_zero_pwritev_padded(BlockDriverState *bs, int64_
 }
 
 /* Fills the pad blocks of an unaligned data write from the node. */
-static int coroutine_fn bdrv_padding_rmw_read(BlockDriverState *bs, int64_t offset,
-                                              int64_t bytes, BdrvRequestPadding *pad)
+static int coroutine_fn bdrv_padding_rmw_read(BlockDriverState *bs, int64_t offset, int64_t bytes,
+                                              BdrvRequestPadding *pad)
 {
     int64_t align = bs->bl.request_alignment;
     QEMUIOVector qiov;
@@ -556,8 +559,8 @@ static int coroutine_fn bdrv_padding_rmw_read(BlockDriverState *bs, int64_t offs
     if (pad->tail && !pad->merged) {
         qemu_iovec_init_buf(&qiov, pad->tail_buf, align);
         bdrv_debug_event(bs, BLKDBG_PWRITEV_RMW_TAIL);
-        ret = bdrv_aligned_preadv(bs, QEMU_ALIGN_DOWN(offset + bytes, align), align, align,
-                                  &qiov, 0, 0);
+        ret = bdrv_aligned_preadv(bs, QEMU_ALIGN_DOWN(offset + bytes, align), align, align, &qiov,
+                                  0, 0);
         if (ret < 0) {
             return ret;
         }
@@ -645,8 +648,8 @@ int coroutine_fn bdrv_co_pread(BdrvChild *child, int64_t offset, int64_t bytes, 
     return bdrv_co_preadv(child, offset, bytes, &qiov, flags);
 }
 
-int coroutine_fn bdrv_co_pwrite(BdrvChild *child, int64_t offset, int64_t bytes,
-                                const void *buf, BdrvRequestFlags flags)
+int coroutine_fn bdrv_co_pwrite(BdrvChild *child, int64_t offset, int64_t bytes, const void *buf,
+                                BdrvRequestFlags flags)
 {
     QEMUIOVector qiov;
 
@@ -862,11 +865,9 @@ static void coroutine_fn bdrv_rw_co_entry(void *opaque)
     }
 }
 
-int bdrv_pread(BdrvChild *child, int64_t offset, int64_t bytes, void *buf,
-               BdrvRequestFlags flags)
+int bdrv_pread(BdrvChild *child, int64_t offset, int64_t bytes, void *buf, BdrvRequestFlags flags)
 {
-    BdrvRwCo rw = {.child = child, .offset = offset, .bytes = bytes, .buf = buf,
-                   .flags = flags};
+    BdrvRwCo rw = {.child = child, .offset = offset, .bytes = bytes, .buf = buf, .flags = flags};
 
     coroutine_run_sync(bdrv_rw_co_entry, &rw);
     return rw.ret;
@@ -875,8 +876,12 @@ int bdrv_pread(BdrvChild *child, int64_t offset, int64_t bytes, void *buf,
 int bdrv_pwrite(BdrvChild *child, int64_t offset, int64_t bytes, const void *buf,
                 BdrvRequestFlags flags)
 {
-    BdrvRwCo rw = {.child = child, .offset = offset, .bytes = bytes, .buf = (void *)buf,
-                   .flags = flags, .write = true};
+    BdrvRwCo rw = {.child = child,
+                   .offset = offset,
+                   .bytes = bytes,
+                   .buf = (void *)buf,
+                   .flags = flags,
+                   .write = true};
 
     coroutine_run_sync(bdrv_rw_co_entry, &rw);
     return rw.ret;

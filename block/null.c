@@ -79,8 +79,8 @@ static int coroutine_fn null_co_pwritev(BlockDriverState *bs, int64_t offset, in
     return null_delay(bs);
 }
 
-static int coroutine_fn null_co_pwrite_zeroes(BlockDriverState *bs, int64_t offset,
-                                              int64_t bytes, BdrvRequestFlags flags)
+static int coroutine_fn null_co_pwrite_zeroes(BlockDriverState *bs, int64_t offset, int64_t bytes,
+                                              BdrvRequestFlags flags)
 {
     return null_delay(bs);
 }
@@ -95,9 +95,9 @@ static int coroutine_fn null_co_flush(BlockDriverState *bs)
     return null_delay(bs);
 }
 
-static int coroutine_fn null_co_block_status(BlockDriverState *bs, bool want_zero,
-                                             int64_t offset, int64_t bytes, int64_t *pnum,
-                                             int64_t *map, BlockDriverState **file)
+static int coroutine_fn null_co_block_status(BlockDriverState *bs, bool want_zero, int64_t offset,
+                                             int64_t bytes, int64_t *pnum, int64_t *map,
+                                             BlockDriverState **file)
 {
     NullState *s = bs->opaque;
 

@@ -86,8 +86,7 @@ static int bdrv_child_flags(int parent_flags, unsigned role)
 
 static BdrvChild *bdrv_open_child_common(QType type, BlockdevOptions *definition,
                                          const char *reference, BlockDriverState *parent,
-                                         const char *name, unsigned role, int flags,
-                                         Error **errp)
+                                         const char *name, unsigned role, int flags, Error **errp)
 {
     BlockDriverState *child_bs;
     BdrvChild *c;
@@ -128,7 +127,11 @@ char *bdrv_backing_path(BlockDriverState *bs, const char *backing, Error **errp)
 
     BlockDriverState *storage = bs;
 
-    if (g_path_is_absolute(backing) || !strncmp(backing, "json:", 5)) {
+    const char *colon = strchr(backing, ':');
+    const char *slash = strchr(backing, '/');
+
+    /* Absolute, or "proto:..." (json: included): taken as it is. */
+    if (g_path_is_absolute(backing) || (colon && (!slash || colon < slash))) {
         return g_strdup(backing);
     }
     /* The directory is that of the file holding the image. */
@@ -228,8 +231,8 @@ BlockDriverState *bdrv_open_node(BlockdevOptions *opts, int flags, Error **errp)
     bs->open_flags = flags;
     bs->read_only = !(flags & BDRV_O_RDWR);
     bs->auto_read_only = flags & BDRV_O_AUTO_RDONLY;
-    bs->detect_zeroes = opts->has_detect_zeroes ? opts->detect_zeroes
-                                                : BLOCKDEV_DETECT_ZEROES_OPTIONS_OFF;
+    bs->detect_zeroes =
+        opts->has_detect_zeroes ? opts->detect_zeroes : BLOCKDEV_DETECT_ZEROES_OPTIONS_OFF;
     bs->force_share = opts->has_force_share && opts->force_share;
     bs->committed_shared = BLK_PERM_ALL;
 
@@ -245,8 +248,9 @@ BlockDriverState *bdrv_open_node(BlockdevOptions *opts, int flags, Error **errp)
     }
     bdrv_refresh_limits(bs);
     bdrv_getlength(bs);
-    if (bdrv_open_backing_from_options(bs, opts, bs->open_flags, errp) < 0 ||
-        !bdrv_assign_node_name(bs, node_name, errp)) {
+    /* Named before its backing chain is opened, so names follow QEMU's order. */
+    if (!bdrv_assign_node_name(bs, node_name, errp) ||
+        bdrv_open_backing_from_options(bs, opts, bs->open_flags, errp) < 0) {
         bdrv_open_abandon(bs, true);
         return NULL;
     }

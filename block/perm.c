@@ -67,8 +67,8 @@ void bdrv_default_perms(BlockDriverState *bs, BdrvChild *c, unsigned role, uint6
     *nshared = s;
 }
 
-void bdrv_child_needed_perm(BlockDriverState *bs, BdrvChild *c, uint64_t perm,
-                            uint64_t shared, uint64_t *nperm, uint64_t *nshared)
+void bdrv_child_needed_perm(BlockDriverState *bs, BdrvChild *c, uint64_t perm, uint64_t shared,
+                            uint64_t *nperm, uint64_t *nshared)
 {
     if (bs->drv && bs->drv->bdrv_child_perm) {
         bs->drv->bdrv_child_perm(bs, c, c->role, perm, shared, nperm, nshared);
@@ -110,8 +110,8 @@ static bool bdrv_check_parent_conflicts(BlockDriverState *bs, Error **errp)
                        "Permission conflict on node '%s': permissions '%s' are both required "
                        "by %s (uses node '%s' as '%s' child) and unshared by %s (uses node "
                        "'%s' as '%s' child).",
-                       bs->node_name, names, bdesc, bs->node_name, b->name, adesc,
-                       bs->node_name, a->name);
+                       bs->node_name, names, bdesc, bs->node_name, b->name, adesc, bs->node_name,
+                       a->name);
             return false;
         }
     }

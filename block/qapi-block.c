@@ -338,8 +338,8 @@ BlockStatsList *qmp_query_blockstats(bool has_query_nodes, bool query_nodes, Err
 void qmp_block_resize(bool has_device, const char *device, bool has_node_name,
                       const char *node_name, int64_t size, Error **errp)
 {
-    BlockDriverState *bs = bdrv_lookup_bs(has_device ? device : NULL,
-                                          has_node_name ? node_name : NULL, errp);
+    BlockDriverState *bs =
+        bdrv_lookup_bs(has_device ? device : NULL, has_node_name ? node_name : NULL, errp);
     BlockBackend *blk;
 
     if (!bs) {

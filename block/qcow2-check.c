@@ -14,10 +14,10 @@ typedef struct Qcow2Check {
     int fix;
     bool quiet;
     int64_t file_len;
-    uint8_t *refs;   /* computed references, refcount_bits wide each */
-    uint64_t nb;     /* entries in refs */
-    uint64_t limit;  /* references at or beyond this cluster are not counted */
-    uint64_t used;   /* one past the highest referenced cluster */
+    uint8_t *refs;  /* computed references, refcount_bits wide each */
+    uint64_t nb;    /* entries in refs */
+    uint64_t limit; /* references at or beyond this cluster are not counted */
+    uint64_t used;  /* one past the highest referenced cluster */
 } Qcow2Check;
 
 static void MINIVM_PRINTF(2, 3) check_report(Qcow2Check *c, const char *fmt, ...)
@@ -77,8 +77,7 @@ static int inc_refs(Qcow2Check *c, uint64_t offset, uint64_t size)
         }
         uint64_t r = s->get_refcount(c->refs, k);
         if (r == s->refcount_max) {
-            check_report(c, "ERROR: overflow cluster offset=0x%" PRIx64 "\n",
-                         k << s->cluster_bits);
+            check_report(c, "ERROR: overflow cluster offset=0x%" PRIx64 "\n", k << s->cluster_bits);
             c->res->corruptions++;
             continue;
         }
@@ -334,10 +333,11 @@ static void coroutine_fn compare_refcounts(Qcow2Check *c, int64_t *highest)
             } else if (stored[k] < ref && (c->fix & BDRV_FIX_ERRORS)) {
                 fixed = &res->corruptions_fixed;
             }
-            check_report(c,
-                         "%s cluster %" PRIu64 " refcount=%" PRIu64 " reference=%" PRIu64 "\n",
-                         fixed ? "Repairing" : stored[k] < ref ? "ERROR" : "Leaked", i,
-                         stored[k], ref);
+            check_report(c, "%s cluster %" PRIu64 " refcount=%" PRIu64 " reference=%" PRIu64 "\n",
+                         fixed             ? "Repairing"
+                         : stored[k] < ref ? "ERROR"
+                                           : "Leaked",
+                         i, stored[k], ref);
             if (fixed && qcow2_set_cluster_refcount(bs, i, ref) == 0) {
                 (*fixed)++;
                 continue;
@@ -372,8 +372,9 @@ static int coroutine_fn check_copied_flags(Qcow2Check *c)
             continue;
         }
         if ((rc == 1) != !!(e & QCOW_OFLAG_COPIED)) {
-            check_report(c, "%s OFLAG_COPIED L2 cluster: l1_index=%" PRIu32 " l1_entry=%" PRIx64
-                            " refcount=%" PRIu64 "\n",
+            check_report(c,
+                         "%s OFLAG_COPIED L2 cluster: l1_index=%" PRIu32 " l1_entry=%" PRIx64
+                         " refcount=%" PRIu64 "\n",
                          repair ? "Repairing" : "ERROR", i, e, rc);
             if (repair) {
                 s->l1_table[i] = rc == 1 ? e | QCOW_OFLAG_COPIED : e & ~QCOW_OFLAG_COPIED;
@@ -406,9 +407,9 @@ static int coroutine_fn check_copied_flags(Qcow2Check *c)
                 continue;
             }
             if ((rc == 1) != !!(le & QCOW_OFLAG_COPIED)) {
-                check_report(c, "%s OFLAG_COPIED data cluster: l2_entry=%" PRIx64
-                                " refcount=%" PRIu64 "\n",
-                             repair ? "Repairing" : "ERROR", le, rc);
+                check_report(
+                    c, "%s OFLAG_COPIED data cluster: l2_entry=%" PRIx64 " refcount=%" PRIu64 "\n",
+                    repair ? "Repairing" : "ERROR", le, rc);
                 if (repair) {
                     le = rc == 1 ? le | QCOW_OFLAG_COPIED : le & ~QCOW_OFLAG_COPIED;
                     t[j] = GUINT64_TO_BE(le);
@@ -485,7 +486,8 @@ int coroutine_fn qcow2_check_locked(BlockDriverState *bs, BdrvCheckResult *resul
 
     /* Repairs may allocate refcount blocks: never where a reference still reads 0. */
     s->in_check = true;
-    s->free_cluster_index = MAX(s->free_cluster_index, MAX(c.nb, qcow2_size_to_clusters(s, c.file_len)));
+    s->free_cluster_index =
+        MAX(s->free_cluster_index, MAX(c.nb, qcow2_size_to_clusters(s, c.file_len)));
     compare_refcounts(&c, &highest);
     ret = check_copied_flags(&c);
     s->in_check = false;

@@ -243,8 +243,8 @@ static int unaligned_data(BlockDriverState *bs, uint64_t host, uint64_t l2_offse
                           uint64_t l2_index)
 {
     qcow2_signal_corruption(bs, true, -1, -1,
-                            "Cluster allocation offset %#" PRIx64
-                            " unaligned (L2 offset: %#" PRIx64 ", L2 index: %#" PRIx64 ")",
+                            "Cluster allocation offset %#" PRIx64 " unaligned (L2 offset: %#" PRIx64
+                            ", L2 index: %#" PRIx64 ")",
                             host, l2_offset, l2_index);
     return -EIO;
 }
@@ -407,8 +407,7 @@ static bool entry_writable_in_place(const BDRVQcow2State *s, uint64_t e)
 {
     Qcow2ClusterType t = qcow2_cluster_type(s, e);
 
-    return (t == QCOW2_CLUSTER_NORMAL || t == QCOW2_CLUSTER_ZERO_ALLOC) &&
-           (e & QCOW_OFLAG_COPIED);
+    return (t == QCOW2_CLUSTER_NORMAL || t == QCOW2_CLUSTER_ZERO_ALLOC) && (e & QCOW_OFLAG_COPIED);
 }
 
 int coroutine_fn qcow2_alloc_host_range(BlockDriverState *bs, uint64_t offset, uint64_t *bytes,
@@ -445,8 +444,8 @@ again:
     if (entry_writable_in_place(s, e0)) {
         uint64_t h0 = e0 & L2E_OFFSET_MASK;
         Qcow2ClusterType type = qcow2_cluster_type(s, e0);
-        uint64_t l2_offset = s->l1_table[offset >> (s->cluster_bits + s->l2_bits)] &
-                             L1E_OFFSET_MASK;
+        uint64_t l2_offset =
+            s->l1_table[offset >> (s->cluster_bits + s->l2_bits)] & L1E_OFFSET_MASK;
 
         if (qcow2_offset_into_cluster(s, h0)) {
             qcow2_cache_put(s->l2_cache, (void **)&t);
@@ -625,7 +624,7 @@ static int coroutine_fn rewrite_entries(BlockDriverState *bs, uint64_t offset, u
                 t[l2_index + i] = GUINT64_TO_BE(new);
                 qcow2_cache_mark_dirty(s->l2_cache, t);
                 if ((old & ~QCOW_OFLAG_COPIED) != (new & ~QCOW_OFLAG_COPIED) &&
-                    !(new & L2E_OFFSET_MASK)) {
+                    !(new &L2E_OFFSET_MASK)) {
                     qcow2_free_any_cluster(bs, old, type);
                 }
             }
@@ -686,8 +685,7 @@ int coroutine_fn qcow2_discard_clusters(BlockDriverState *bs, uint64_t offset, u
                            need_table, type);
 }
 
-int coroutine_fn qcow2_preallocate_metadata(BlockDriverState *bs, uint64_t offset,
-                                            uint64_t bytes)
+int coroutine_fn qcow2_preallocate_metadata(BlockDriverState *bs, uint64_t offset, uint64_t bytes)
 {
     BDRVQcow2State *s = bs->opaque;
     int64_t file_len = bdrv_getlength(bs->file->bs);

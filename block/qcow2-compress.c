@@ -161,9 +161,8 @@ static int coroutine_fn write_one_compressed(BlockDriverState *bs, uint64_t offs
     if (ret == 0) {
         BLKDBG_EVENT(bs->file, BLKDBG_L2_UPDATE_COMPRESSED);
         uint64_t sectors = ((host + job.out_len - 1) >> 9) - (host >> 9);
-        ret = qcow2_set_l2_entry(bs, offset,
-                                 QCOW_OFLAG_COMPRESSED | (sectors << s->csize_shift) |
-                                     (uint64_t)host);
+        ret = qcow2_set_l2_entry(
+            bs, offset, QCOW_OFLAG_COMPRESSED | (sectors << s->csize_shift) | (uint64_t)host);
     }
     if (ret < 0 && host >= 0) {
         qcow2_free_clusters(bs, host, job.out_len, QCOW2_DISCARD_NEVER);
@@ -173,8 +172,8 @@ static int coroutine_fn write_one_compressed(BlockDriverState *bs, uint64_t offs
     return ret;
 }
 
-int coroutine_fn qcow2_co_pwritev_compressed(BlockDriverState *bs, int64_t offset,
-                                             int64_t bytes, QEMUIOVector *qiov)
+int coroutine_fn qcow2_co_pwritev_compressed(BlockDriverState *bs, int64_t offset, int64_t bytes,
+                                             QEMUIOVector *qiov)
 {
     BDRVQcow2State *s = bs->opaque;
     uint32_t cs = s->cluster_size;

@@ -29,8 +29,7 @@ static int create_validate(BlockdevCreateOptionsQcow2 *q, Qcow2CreateParams *p, 
     }
     p->cluster_bits = __builtin_ctzll(cs);
     if (!QEMU_IS_ALIGNED(q->size, BDRV_SECTOR_SIZE)) {
-        error_setg(errp, "Image size must be a multiple of %u bytes",
-                   (unsigned)BDRV_SECTOR_SIZE);
+        error_setg(errp, "Image size must be a multiple of %u bytes", (unsigned)BDRV_SECTOR_SIZE);
         return -EINVAL;
     }
     if (q->size > BDRV_MAX_LENGTH) {

@@ -180,10 +180,9 @@ static int refblock_offset(BlockDriverState *bs, uint64_t rt_index, uint64_t *of
         return 0;
     }
     if (qcow2_offset_into_cluster(s, off)) {
-        qcow2_signal_corruption(bs, true, -1, -1,
-                                "Refblock offset %#" PRIx64 " unaligned (reftable index: %#" PRIx64
-                                ")",
-                                off, rt_index);
+        qcow2_signal_corruption(
+            bs, true, -1, -1,
+            "Refblock offset %#" PRIx64 " unaligned (reftable index: %#" PRIx64 ")", off, rt_index);
         return -EIO;
     }
     if (!qcow2_within_file(bs, off, s->cluster_size)) {
@@ -831,8 +830,8 @@ void coroutine_fn qcow2_free_any_cluster(BlockDriverState *bs, uint64_t l2_entry
     case QCOW2_CLUSTER_ZERO_ALLOC:
         off = l2_entry & L2E_OFFSET_MASK;
         if (qcow2_offset_into_cluster(s, off)) {
-            qcow2_signal_corruption(bs, false, -1, -1,
-                                    "Cannot free unaligned cluster %#" PRIx64, off);
+            qcow2_signal_corruption(bs, false, -1, -1, "Cannot free unaligned cluster %#" PRIx64,
+                                    off);
             return;
         }
         qcow2_free_clusters(bs, off, s->cluster_size, type);
@@ -938,9 +937,9 @@ int coroutine_fn qcow2_check_metadata_overlap(BlockDriverState *bs, int ign, uin
 }
 
 static const char *const overlap_names[QCOW2_OL_KINDS] = {
-    "qcow2_header",  "active L1 table",   "active L2 table",   "refcount table",
-    "refcount block", "snapshot table", "inactive L1 table", "inactive L2 table",
-    "bitmap directory",
+    "qcow2_header",      "active L1 table",   "active L2 table",
+    "refcount table",    "refcount block",    "snapshot table",
+    "inactive L1 table", "inactive L2 table", "bitmap directory",
 };
 
 int coroutine_fn qcow2_pre_write_overlap_check(BlockDriverState *bs, int ign, uint64_t offset,

@@ -163,8 +163,8 @@ int coroutine_fn qcow2_co_preadv(BlockDriverState *bs, int64_t offset, int64_t b
  * Writes a new allocation in one request: the old content before the data
  * (read through this layer), the data, and the old content after it.
  */
-static int coroutine_fn write_allocation(BlockDriverState *bs, Qcow2Alloc *m,
-                                         QEMUIOVector *qiov, size_t qoff)
+static int coroutine_fn write_allocation(BlockDriverState *bs, Qcow2Alloc *m, QEMUIOVector *qiov,
+                                         size_t qoff)
 {
     BDRVQcow2State *s = bs->opaque;
     uint64_t total = m->nb_clusters << s->cluster_bits;

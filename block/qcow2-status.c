@@ -19,8 +19,8 @@ static int coroutine_fn detect_metadata_prealloc(BlockDriverState *bs)
     if (file_len < 0 || real < 0) {
         return 0;
     }
-    threshold = MAX((uint64_t)(real >> s->cluster_bits) * 10 / 9,
-                    (uint64_t)(real >> s->cluster_bits) + 2);
+    threshold =
+        MAX((uint64_t)(real >> s->cluster_bits) * 10 / 9, (uint64_t)(real >> s->cluster_bits) + 2);
     for (uint64_t c = 0; c < qcow2_size_to_clusters(s, file_len); c++) {
         uint64_t rc;
         int ret = qcow2_get_refcount(bs, c, &rc);
@@ -68,8 +68,7 @@ int coroutine_fn qcow2_co_block_status(BlockDriverState *bs, bool want_zero, int
     } else if (type != QCOW2_CLUSTER_UNALLOCATED) {
         status |= BDRV_BLOCK_DATA | BDRV_BLOCK_ALLOCATED;
     }
-    if (s->metadata_prealloc && (status & BDRV_BLOCK_DATA) &&
-        (status & BDRV_BLOCK_OFFSET_VALID)) {
+    if (s->metadata_prealloc && (status & BDRV_BLOCK_DATA) && (status & BDRV_BLOCK_OFFSET_VALID)) {
         status |= BDRV_BLOCK_RECURSE;
     }
     return status;

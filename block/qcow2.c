@@ -15,9 +15,9 @@
  * the event is not part of the schema yet).
  */
 void qapi_event_send_block_image_corrupted(const char *device, bool has_node_name,
-                                           const char *node_name, const char *msg,
-                                           bool has_offset, int64_t offset, bool has_size,
-                                           int64_t size, bool fatal) __attribute__((weak));
+                                           const char *node_name, const char *msg, bool has_offset,
+                                           int64_t offset, bool has_size, int64_t size, bool fatal)
+    __attribute__((weak));
 
 /* The feature name table we write into v3 headers (bit names are wire data). */
 static const struct {
@@ -25,10 +25,9 @@ static const struct {
     uint8_t bit;
     const char *name;
 } qcow2_features[] = {
-    {0, 0, "dirty bit"},           {0, 1, "corrupt bit"},
-    {0, 2, "external data file"},  {0, 3, "compression type"},
-    {0, 4, "extended L2 entries"}, {1, 0, "lazy refcounts"},
-    {2, 0, "bitmaps"},             {2, 1, "raw external data"},
+    {0, 0, "dirty bit"},        {0, 1, "corrupt bit"},         {0, 2, "external data file"},
+    {0, 3, "compression type"}, {0, 4, "extended L2 entries"}, {1, 0, "lazy refcounts"},
+    {2, 0, "bitmaps"},          {2, 1, "raw external data"},
 };
 #define FEATURE_ENTRY_LEN 48
 
@@ -118,8 +117,8 @@ void qcow2_signal_corruption(BlockDriverState *bs, bool fatal, int64_t offset, i
                      qcow2_image_name(bs), msg);
     }
     if (qapi_event_send_block_image_corrupted) {
-        qapi_event_send_block_image_corrupted(blk ? blk_name(blk) : "", node && node[0], node,
-                                              msg, offset >= 0, offset, size >= 0, size, fatal);
+        qapi_event_send_block_image_corrupted(blk ? blk_name(blk) : "", node && node[0], node, msg,
+                                              offset >= 0, offset, size >= 0, size, fatal);
     }
     s->corruption_signaled = true;
     if (fatal) {
@@ -171,8 +170,7 @@ int coroutine_fn qcow2_update_header(BlockDriverState *bs)
     qcow2_put_be32(buf + QCOW2_HDR_L1_SIZE, s->l1_size);
     qcow2_put_be64(buf + QCOW2_HDR_L1_OFFSET, s->l1_table_offset);
     qcow2_put_be64(buf + QCOW2_HDR_REFT_OFFSET, s->refcount_table_offset);
-    qcow2_put_be32(buf + QCOW2_HDR_REFT_CLUSTERS,
-                   s->refcount_table_size * sizeof(uint64_t) / cs);
+    qcow2_put_be32(buf + QCOW2_HDR_REFT_CLUSTERS, s->refcount_table_size * sizeof(uint64_t) / cs);
     qcow2_put_be32(buf + QCOW2_HDR_NB_SNAPSHOTS, s->nb_snapshots);
     qcow2_put_be64(buf + QCOW2_HDR_SNAPSHOTS_OFFSET, s->snapshots_offset);
     if (s->version >= 3) {
@@ -379,8 +377,7 @@ static void report_unsupported_features(Error **errp, const uint8_t *table, uint
     for (uint32_t i = 0; table && i + FEATURE_ENTRY_LEN <= table_len; i += FEATURE_ENTRY_LEN) {
         const uint8_t *e = table + i;
         if (e[0] == 0 && e[1] < 64 && (mask & (1ULL << e[1]))) {
-            g_string_append_printf(names, "%s%.46s", names->len ? ", " : "",
-                                   (const char *)e + 2);
+            g_string_append_printf(names, "%s%.46s", names->len ? ", " : "", (const char *)e + 2);
             mask &= ~(1ULL << e[1]);
         }
     }
@@ -395,9 +392,9 @@ static void report_unsupported_features(Error **errp, const uint8_t *table, uint
  * Parses the header extensions in hdr[start, end).  Fills the backing format,
  * the preserved extensions and (if asked) the image's feature name table.
  */
-static int parse_extensions(BlockDriverState *bs, const uint8_t *hdr, uint64_t start,
-                            uint64_t end, const uint8_t **feature_table,
-                            uint32_t *feature_table_len, bool *need_update, Error **errp)
+static int parse_extensions(BlockDriverState *bs, const uint8_t *hdr, uint64_t start, uint64_t end,
+                            const uint8_t **feature_table, uint32_t *feature_table_len,
+                            bool *need_update, Error **errp)
 {
     BDRVQcow2State *s = bs->opaque;
     uint64_t pos = start;
@@ -614,8 +611,8 @@ static int apply_options(BlockDriverState *bs, BlockdevOptionsQcow2 *o, int flag
     return 0;
 }
 
-static int coroutine_fn qcow2_do_open(BlockDriverState *bs, BlockdevOptionsQcow2 *opts,
-                                      int flags, Error **errp)
+static int coroutine_fn qcow2_do_open(BlockDriverState *bs, BlockdevOptionsQcow2 *opts, int flags,
+                                      Error **errp)
 {
     BDRVQcow2State *s = bs->opaque;
     uint8_t h[QCOW2_V3_HEADER_LEN];
@@ -818,8 +815,7 @@ static int coroutine_fn qcow2_do_open(BlockDriverState *bs, BlockdevOptionsQcow2
     if (ret < 0) {
         return ret;
     }
-    ret = parse_extensions(bs, cluster0, s->header_length, ext_end, NULL, NULL, &need_update,
-                           errp);
+    ret = parse_extensions(bs, cluster0, s->header_length, ext_end, NULL, NULL, &need_update, errp);
     if (ret < 0) {
         return ret;
     }
@@ -1107,8 +1103,7 @@ static int qcow2_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
 
     memset(bdi, 0, sizeof(*bdi));
     bdi->cluster_size = s->cluster_size;
-    bdi->vm_state_offset = (int64_t)qcow2_size_to_l1(s, s->size)
-                           << (s->cluster_bits + s->l2_bits);
+    bdi->vm_state_offset = (int64_t)qcow2_size_to_l1(s, s->size) << (s->cluster_bits + s->l2_bits);
     bdi->is_dirty = (s->incompatible_features & QCOW2_INCOMPAT_DIRTY) != 0;
     return 0;
 }

@@ -154,7 +154,7 @@ enum {
     QCOW2_OL_KINDS = 9,
 };
 #define QCOW2_OL_CONSTANT                                                                          \
-    (QCOW2_OL_MAIN_HEADER | QCOW2_OL_ACTIVE_L1 | QCOW2_OL_REFCOUNT_TABLE |                          \
+    (QCOW2_OL_MAIN_HEADER | QCOW2_OL_ACTIVE_L1 | QCOW2_OL_REFCOUNT_TABLE |                         \
      QCOW2_OL_SNAPSHOT_TABLE | QCOW2_OL_BITMAP_DIRECTORY)
 #define QCOW2_OL_CACHED                                                                            \
     (QCOW2_OL_CONSTANT | QCOW2_OL_ACTIVE_L2 | QCOW2_OL_REFCOUNT_BLOCK | QCOW2_OL_INACTIVE_L1)
@@ -208,8 +208,8 @@ typedef struct BDRVQcow2State {
     int refcount_block_bits; /* log2 of entries per refcount block */
     Qcow2RefcountGet *get_refcount;
     Qcow2RefcountSet *set_refcount;
-    int csize_shift;            /* compressed descriptor: sector count position */
-    uint64_t csize_mask;        /* ... and width mask */
+    int csize_shift;              /* compressed descriptor: sector count position */
+    uint64_t csize_mask;          /* ... and width mask */
     uint64_t cluster_offset_mask; /* ... host offset part */
 
     /* Header */
@@ -225,7 +225,7 @@ typedef struct BDRVQcow2State {
     char *image_backing_format; /* NULL if none */
     GList *unknown_exts;        /* Qcow2Extension *, in image order */
     bool has_bitmaps_ext;
-    uint8_t bitmaps_ext[24];    /* preserved as read */
+    uint8_t bitmaps_ext[24];                                 /* preserved as read */
     uint64_t bitmap_directory_offset, bitmap_directory_size; /* 0 unless consistent */
 
     /* Active L1 table (host byte order) */
@@ -234,7 +234,7 @@ typedef struct BDRVQcow2State {
     uint64_t l1_table_offset;
 
     /* Refcounts */
-    uint64_t *refcount_table; /* host byte order */
+    uint64_t *refcount_table;     /* host byte order */
     uint64_t refcount_table_size; /* entries */
     uint64_t refcount_table_offset;
     uint64_t max_refcount_table_index; /* highest used entry, bounds overlap scans */
@@ -258,11 +258,11 @@ typedef struct BDRVQcow2State {
     bool use_lazy_refcounts;
     bool writable;
     bool corruption_signaled;
-    bool broken;          /* a fatal corruption was found: no more I/O */
-    bool repair_pending;  /* reopened read-write with the dirty bit set */
-    bool in_check;        /* repairing: allocations stay above referenced clusters */
+    bool broken;           /* a fatal corruption was found: no more I/O */
+    bool repair_pending;   /* reopened read-write with the dirty bit set */
+    bool in_check;         /* repairing: allocations stay above referenced clusters */
     bool reopen_read_only; /* what the pending reopen asks for */
-    uint64_t file_size;   /* end of the image file as far as we know */
+    uint64_t file_size;    /* end of the image file as far as we know */
     bool prealloc_checked, metadata_prealloc;
 
     /* Last decompressed cluster (compressed reads of one cluster in pieces) */
@@ -306,8 +306,8 @@ static inline Qcow2ClusterType qcow2_cluster_type(const BDRVQcow2State *s, uint6
 }
 
 /* Host byte range [*start, *start + *len) holding a compressed cluster's data. */
-static inline void qcow2_compressed_range(const BDRVQcow2State *s, uint64_t entry,
-                                          uint64_t *start, uint64_t *len)
+static inline void qcow2_compressed_range(const BDRVQcow2State *s, uint64_t entry, uint64_t *start,
+                                          uint64_t *len)
 {
     uint64_t sectors = ((entry >> s->csize_shift) & s->csize_mask) + 1;
     *start = entry & s->cluster_offset_mask;
@@ -355,8 +355,7 @@ int coroutine_fn qcow2_cache_write(BlockDriverState *bs, Qcow2Cache *c);
 /* qcow2_cache_write plus a flush of the file. */
 int coroutine_fn qcow2_cache_flush(BlockDriverState *bs, Qcow2Cache *c);
 /* Before any table of c is written, every dirty table of dep must be stable. */
-int coroutine_fn qcow2_cache_set_dependency(BlockDriverState *bs, Qcow2Cache *c,
-                                            Qcow2Cache *dep);
+int coroutine_fn qcow2_cache_set_dependency(BlockDriverState *bs, Qcow2Cache *c, Qcow2Cache *dep);
 /* Before any table of c is written, the file must be flushed (data before metadata). */
 void qcow2_cache_depends_on_flush(Qcow2Cache *c);
 /* Forgets the table at offset (its cluster was freed); drops unwritten changes. */
@@ -447,8 +446,7 @@ int coroutine_fn qcow2_discard_clusters(BlockDriverState *bs, uint64_t offset, u
 /* Points the L2 entry of the guest cluster at offset to 'entry', freeing the old one. */
 int coroutine_fn qcow2_set_l2_entry(BlockDriverState *bs, uint64_t offset, uint64_t entry);
 /* Allocates and links clusters for [offset, offset + bytes) without writing data. */
-int coroutine_fn qcow2_preallocate_metadata(BlockDriverState *bs, uint64_t offset,
-                                            uint64_t bytes);
+int coroutine_fn qcow2_preallocate_metadata(BlockDriverState *bs, uint64_t offset, uint64_t bytes);
 
 /* ---- qcow2-rw.c: guest reads and writes ---- */
 
@@ -478,8 +476,8 @@ int coroutine_fn qcow2_co_truncate(BlockDriverState *bs, int64_t offset, bool ex
 int coroutine_fn qcow2_read_compressed(BlockDriverState *bs, uint64_t l2_entry,
                                        uint64_t offset_in_cluster, uint64_t bytes,
                                        QEMUIOVector *qiov, size_t qiov_offset);
-int coroutine_fn qcow2_co_pwritev_compressed(BlockDriverState *bs, int64_t offset,
-                                             int64_t bytes, QEMUIOVector *qiov);
+int coroutine_fn qcow2_co_pwritev_compressed(BlockDriverState *bs, int64_t offset, int64_t bytes,
+                                             QEMUIOVector *qiov);
 
 /* ---- qcow2-snapshot.c ---- */
 

@@ -7,6 +7,7 @@
 #include <glib-unix.h>
 #include <signal.h>
 
+#include "block/blockdev.h"
 #include "chardev/char.h"
 #include "monitor/monitor.h"
 #include "qapi/qmp-dispatch.h"
@@ -123,11 +124,6 @@ static bool main_check_supported(VmConfig *cfg, Error **errp)
                    cfg->machine_type);
         return false;
     }
-    if (cfg->drives->len || cfg->blockdevs->len) {
-        error_setg(errp, "%s: the block layer is not implemented yet",
-                   cfg->drives->len ? "-drive" : "-blockdev");
-        return false;
-    }
     if (cfg->devices->len) {
         error_setg(errp, "-device: no devices can be added to machine 'none'");
         return false;
@@ -241,6 +237,45 @@ static bool main_create_monitors(VmConfig *cfg, Error **errp)
     return true;
 }
 
+/*
+ * -blockdev before -drive, as QEMU: a -drive may refer to a -blockdev node.
+ * Machine 'none' has no buses, so a drive must be if=none.
+ */
+static bool main_create_block(VmConfig *cfg, Error **errp)
+{
+    for (guint i = 0; i < cfg->blockdevs->len; i++) {
+        json_t *opts = g_ptr_array_index(cfg->blockdevs, i);
+
+        if (!blockdev_add_cmdline(opts, errp)) {
+            error_prepend(errp, "%s: ", main_location(cfg, opts));
+            return false;
+        }
+    }
+    for (guint i = 0; i < cfg->drives->len; i++) {
+        json_t *opts = g_ptr_array_index(cfg->drives, i);
+        BlockBackend *blk = drive_new(opts, IF_NONE, errp);
+        DriveInfo *dinfo;
+
+        if (!blk) {
+            error_prepend(errp, "%s: ", main_location(cfg, opts));
+            return false;
+        }
+        dinfo = blk_legacy_dinfo(blk);
+        if (dinfo && dinfo->type == IF_VIRTIO) {
+            error_setg(errp, "%s: No 'PCI' bus found for device 'virtio-blk-pci'",
+                       main_location(cfg, opts));
+            return false;
+        }
+        if (dinfo && dinfo->type != IF_NONE) {
+            error_setg(errp, "%s: machine type does not support if=%s,bus=%d,unit=%d",
+                       main_location(cfg, opts), block_if_name(dinfo->type), dinfo->bus,
+                       dinfo->unit);
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool main_setup(VmConfig *cfg, Error **errp)
 {
     if (!main_select_accel(cfg, errp) || !main_check_supported(cfg, errp)) {
@@ -262,7 +297,8 @@ static bool main_setup(VmConfig *cfg, Error **errp)
     qmp_init_marshal();
     runstate_init(cfg->start_paused);
     runstate_set_no_shutdown(cfg->no_shutdown);
-    return main_create_chardevs(cfg, errp) && main_create_monitors(cfg, errp);
+    return main_create_block(cfg, errp) && main_create_chardevs(cfg, errp) &&
+           main_create_monitors(cfg, errp);
 }
 
 int main(int argc, char **argv)
@@ -292,6 +328,7 @@ int main(int argc, char **argv)
         error_report_err(err);
     }
 
+    blockdev_close_all();
     monitor_cleanup_all();
     chardev_cleanup_all();
     if (cfg.pidfile) {

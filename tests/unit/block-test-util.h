@@ -48,7 +48,7 @@ static inline void bt_qmp_add(const char *json, Error **errp)
 /* Asserts that err is set with exactly 'text', and frees it. */
 #define bt_assert_error(err, text)                                                                 \
     do {                                                                                           \
-        ck_assert_msg((err) != NULL, "expected error: %s", (text));                              \
+        ck_assert_msg((err) != NULL, "expected error: %s", (text));                                \
         ck_assert_str_eq(error_get_pretty(err), (text));                                           \
         error_free(err);                                                                           \
         (err) = NULL;                                                                              \

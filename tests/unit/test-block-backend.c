@@ -153,8 +153,9 @@ static GPtrArray *qemu_hmp(const char *drives, const char *const *cmds)
     ck_assert(g_file_set_contents(infile, in->str, -1, NULL));
     g_string_free(in, true);
     script = g_string_new("");
-    g_string_printf(script, "qemu-system-x86_64 -machine none -nodefaults -display none "
-                            "-qmp stdio < '%s'",
+    g_string_printf(script,
+                    "qemu-system-x86_64 -machine none -nodefaults -display none "
+                    "-qmp stdio < '%s'",
                     infile);
     for (int i = 0; list[i]; i++) {
         g_string_append_printf(script, " -drive '%s'", list[i]);
@@ -163,8 +164,8 @@ static GPtrArray *qemu_hmp(const char *drives, const char *const *cmds)
     {
         const char *sh_argv[] = {"/bin/sh", "-c", script->str, NULL};
 
-        ck_assert(g_spawn_sync(NULL, (char **)sh_argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL,
-                               NULL, &out, NULL, &status, NULL));
+        ck_assert(g_spawn_sync(NULL, (char **)sh_argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                               &out, NULL, &status, NULL));
     }
     g_string_free(script, true);
     {
@@ -243,8 +244,7 @@ END_TEST
 
 START_TEST(test_queueing_and_bypass)
 {
-    BlockDriverState *bs = bt_open("{\"driver\": \"null-co\", \"node-name\": \"n\"}",
-                                   &error_abort);
+    BlockDriverState *bs = bt_open("{\"driver\": \"null-co\", \"node-name\": \"n\"}", &error_abort);
     BlockBackend *blk = blk_new(BLK_PERM_CONSISTENT_READ, BLK_PERM_ALL);
     BlockBackend *job = blk_new(BLK_PERM_CONSISTENT_READ, BLK_PERM_ALL);
     uint8_t buf[512];
@@ -285,13 +285,32 @@ START_TEST(test_stats_and_iostatus)
     BlockDeviceStats *s;
     json_t *j;
     static const char *const members[] = {
-        "rd_bytes", "wr_bytes", "unmap_bytes", "rd_operations", "wr_operations",
-        "flush_operations", "unmap_operations", "rd_total_time_ns", "wr_total_time_ns",
-        "flush_total_time_ns", "unmap_total_time_ns", "wr_highest_offset", "rd_merged",
-        "wr_merged", "unmap_merged", "failed_rd_operations", "failed_wr_operations",
-        "failed_flush_operations", "failed_unmap_operations", "invalid_rd_operations",
-        "invalid_wr_operations", "invalid_flush_operations", "invalid_unmap_operations",
-        "account_invalid", "account_failed", "timed_stats",
+        "rd_bytes",
+        "wr_bytes",
+        "unmap_bytes",
+        "rd_operations",
+        "wr_operations",
+        "flush_operations",
+        "unmap_operations",
+        "rd_total_time_ns",
+        "wr_total_time_ns",
+        "flush_total_time_ns",
+        "unmap_total_time_ns",
+        "wr_highest_offset",
+        "rd_merged",
+        "wr_merged",
+        "unmap_merged",
+        "failed_rd_operations",
+        "failed_wr_operations",
+        "failed_flush_operations",
+        "failed_unmap_operations",
+        "invalid_rd_operations",
+        "invalid_wr_operations",
+        "invalid_flush_operations",
+        "invalid_unmap_operations",
+        "account_invalid",
+        "account_failed",
+        "timed_stats",
     };
 
     /* Before any access: the members QEMU always sends, nothing else. */
@@ -519,8 +538,8 @@ END_TEST
 START_TEST(test_blockdev_cmdline)
 {
     json_error_t jerr;
-    json_t *kv = json_pack("{s:s, s:s, s:s, s:s}", "driver", "null-co", "node-name", "kv",
-                           "size", "4096", "read-zeroes", "on");
+    json_t *kv = json_pack("{s:s, s:s, s:s, s:s}", "driver", "null-co", "node-name", "kv", "size",
+                           "4096", "read-zeroes", "on");
     json_t *js = json_loads("{\"driver\": \"raw\", \"node-name\": \"js\", \"file\": \"kv\", "
                             "\"size\": 512}",
                             0, &jerr);
@@ -688,8 +707,9 @@ START_TEST(test_hmp_info_block_matches_qemu)
     static const char *const e0 = "if=none,id=e0";
     g_autofree char *drives = g_strdup_printf("%s;%s;%s", d0, e0, d1);
     static const char *const cmds[] = {
-        "info block", "info block d0", "info block e0", "info block topf", "info block -v d0",
-        "info block -n -v basef2", "info block -n d1", "info blockstats", NULL,
+        "info block",       "info block d0",    "info block e0",
+        "info block topf",  "info block -v d0", "info block -n -v basef2",
+        "info block -n d1", "info blockstats",  NULL,
     };
     static const char *const args[] = {
         "{}",
@@ -711,8 +731,7 @@ START_TEST(test_hmp_info_block_matches_qemu)
     ck_assert_ptr_nonnull(drive(d1, &error_abort));
 
     for (size_t i = 0; cmds[i]; i++) {
-        g_autofree char *got = args[i] ? hmp_info("block", args[i])
-                                       : hmp_info("blockstats", "{}");
+        g_autofree char *got = args[i] ? hmp_info("block", args[i]) : hmp_info("blockstats", "{}");
         const char *w = g_ptr_array_index(want, i);
 
         ck_assert_msg(!strcmp(w, got), "%s:\n--- QEMU\n%s--- minivm\n%s", cmds[i], w, got);
@@ -725,8 +744,7 @@ START_TEST(test_hmp_info_block_nodes)
 {
     char *text;
 
-    bt_qmp_add("{\"driver\": \"null-co\", \"node-name\": \"n1\", \"size\": 1000000}",
-               &error_abort);
+    bt_qmp_add("{\"driver\": \"null-co\", \"node-name\": \"n1\", \"size\": 1000000}", &error_abort);
     bt_qmp_add("{\"driver\": \"null-co\", \"node-name\": \"n2\", \"read-only\": true, "
                "\"detect-zeroes\": \"on\", \"cache\": {\"direct\": true, \"no-flush\": true}}",
                &error_abort);
@@ -750,10 +768,10 @@ START_TEST(test_size_str)
         uint64_t v;
         const char *s;
     } cases[] = {
-        {0, "0 B"},           {512, "512 B"},        {999, "999 B"},
-        {1000, "0.977 KiB"},  {200704, "196 KiB"},   {197120, "192 KiB"},
-        {1 << 20, "1 MiB"},   {2097152, "2 MiB"},    {1073741824, "1 GiB"},
-        {1536, "1.5 KiB"},    {UINT64_MAX, "16 EiB"},
+        {0, "0 B"},          {512, "512 B"},         {999, "999 B"},
+        {1000, "0.977 KiB"}, {200704, "196 KiB"},    {197120, "192 KiB"},
+        {1 << 20, "1 MiB"},  {2097152, "2 MiB"},     {1073741824, "1 GiB"},
+        {1536, "1.5 KiB"},   {UINT64_MAX, "16 EiB"},
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

@@ -94,7 +94,8 @@ static void teardown(void)
 
 START_TEST(test_null_open)
 {
-    BlockDriverState *bs = bt_open("{\"driver\": \"null-co\", \"node-name\": \"n0\"}", &error_abort);
+    BlockDriverState *bs =
+        bt_open("{\"driver\": \"null-co\", \"node-name\": \"n0\"}", &error_abort);
     BlockDriverState *sized;
 
     ck_assert_ptr_eq(bdrv_find_node("n0"), bs);
@@ -118,8 +119,7 @@ START_TEST(test_null_open)
                                       "\"size\": 4096, \"read-zeroes\": true, "
                                       "\"latency-ns\": 5}",
                                       &error_abort);
-        BlockDriverState *l = bt_open("{\"driver\": \"null-co\", \"latency-ns\": 5}",
-                                      &error_abort);
+        BlockDriverState *l = bt_open("{\"driver\": \"null-co\", \"latency-ns\": 5}", &error_abort);
         BlockDriverState *w = bt_open("{\"driver\": \"raw\", \"node-name\": \"w\", "
                                       "\"file\": \"n0\", \"offset\": 512, \"size\": 4096}",
                                       &error_abort);
@@ -146,8 +146,7 @@ START_TEST(test_open_errors)
 
     ck_assert_ptr_null(bt_open("{\"driver\": \"null-co\", \"size\": -1}", &err));
     bt_assert_error(err, "Parameter 'size' expects a non-negative number below 2^64");
-    ck_assert_ptr_null(
-        bt_open("{\"driver\": \"null-co\", \"detect-zeroes\": \"unmap\"}", &err));
+    ck_assert_ptr_null(bt_open("{\"driver\": \"null-co\", \"detect-zeroes\": \"unmap\"}", &err));
     bt_assert_error(err, "setting detect-zeroes to unmap is not allowed without setting "
                          "discard operation to unmap");
     ck_assert_ptr_null(bt_open("{\"driver\": \"null-co\", \"force-share\": true}", &err));
@@ -328,8 +327,7 @@ START_TEST(test_perm_conflicts)
     ck_assert(attach_file(a, f, BDRV_CHILD_IMAGE | BDRV_CHILD_PRIMARY, &error_abort));
     /* A writable format takes read, write and resize on its file and lets
      * nobody else write or resize it. */
-    ck_assert_uint_eq(a->file->perm,
-                      BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE | BLK_PERM_RESIZE);
+    ck_assert_uint_eq(a->file->perm, BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE | BLK_PERM_RESIZE);
     ck_assert_uint_eq(a->file->shared_perm,
                       BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE_UNCHANGED | BLK_PERM_GRAPH_MOD);
 
@@ -382,8 +380,8 @@ END_TEST
 START_TEST(test_perm_atomic)
 {
     BlockDriverState *n = bt_open("{\"driver\": \"null-co\", \"node-name\": \"n\"}", &error_abort);
-    BlockDriverState *r = bt_open("{\"driver\": \"raw\", \"node-name\": \"r\", \"file\": \"n\"}",
-                                  &error_abort);
+    BlockDriverState *r =
+        bt_open("{\"driver\": \"raw\", \"node-name\": \"r\", \"file\": \"n\"}", &error_abort);
     BlockBackend *top = blk_new(BLK_PERM_CONSISTENT_READ, BLK_PERM_ALL);
     BlockBackend *reader = blk_new(BLK_PERM_CONSISTENT_READ, BLK_PERM_ALL & ~BLK_PERM_WRITE);
     uint64_t perm, shared, edge_perm, edge_shared;
@@ -396,9 +394,8 @@ START_TEST(test_perm_atomic)
     ck_assert_uint_eq(edge_perm, BLK_PERM_CONSISTENT_READ);
 
     /* raw passes the write down, where the other reader forbids it. */
-    ck_assert_int_eq(blk_set_perm(top, BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE, BLK_PERM_ALL,
-                                  &err),
-                     -EPERM);
+    ck_assert_int_eq(
+        blk_set_perm(top, BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE, BLK_PERM_ALL, &err), -EPERM);
     bt_assert_error(err, "Permission conflict on node 'n': permissions 'write' are both required "
                          "by node 'r' (uses node 'n' as 'file' child) and unshared by an unnamed "
                          "block device (uses node 'n' as 'root' child).");
@@ -413,9 +410,9 @@ START_TEST(test_perm_atomic)
     ck_assert_uint_eq(n->committed_perm, BLK_PERM_CONSISTENT_READ);
 
     blk_unref(reader);
-    ck_assert_int_eq(blk_set_perm(top, BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE, BLK_PERM_ALL,
-                                  &error_abort),
-                     0);
+    ck_assert_int_eq(
+        blk_set_perm(top, BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE, BLK_PERM_ALL, &error_abort),
+        0);
     ck_assert_uint_eq(r->file->perm, BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE);
     ck_assert_uint_eq(n->committed_perm, BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE);
     blk_unref(top);
@@ -441,9 +438,8 @@ START_TEST(test_perm_driver_refusal)
     ck_assert_uint_eq(tfmt(lower)->last_set_perm, BLK_PERM_CONSISTENT_READ);
 
     tfmt(lower)->refuse_write = true;
-    ck_assert_int_lt(blk_set_perm(blk, BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE, BLK_PERM_ALL,
-                                  &err),
-                     0);
+    ck_assert_int_lt(
+        blk_set_perm(blk, BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE, BLK_PERM_ALL, &err), 0);
     bt_assert_error(err, "Failed to get \"write\" lock");
     /* upper had been checked: it is told to forget; nothing was set. */
     ck_assert_int_eq(tfmt(upper)->abort_calls, 1);
@@ -453,9 +449,9 @@ START_TEST(test_perm_driver_refusal)
     ck_assert_uint_eq(upper->committed_perm, BLK_PERM_CONSISTENT_READ);
 
     tfmt(lower)->refuse_write = false;
-    ck_assert_int_eq(blk_set_perm(blk, BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE, BLK_PERM_ALL,
-                                  &error_abort),
-                     0);
+    ck_assert_int_eq(
+        blk_set_perm(blk, BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE, BLK_PERM_ALL, &error_abort),
+        0);
     ck_assert_int_eq(tfmt(lower)->set_calls, 2);
     ck_assert_uint_eq(tfmt(lower)->last_set_perm, BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE);
     blk_unref(blk);
@@ -610,7 +606,7 @@ START_TEST(test_backing_links)
     ck_assert(!bdrv_chain_contains(mid, top));
 
     ck_assert_int_lt(bdrv_set_backing_hd(base, top, &err), 0);
-    bt_assert_error(err, "Making 'top' a backing child of 'base' would create a loop");
+    bt_assert_error(err, "Making 'top' a backing child of 'base' would create a cycle");
 
     ck_assert_int_eq(bdrv_freeze_backing_chain(top, base, &error_abort), 0);
     ck_assert_int_lt(bdrv_freeze_backing_chain(top, base, &err), 0);
@@ -724,6 +720,11 @@ START_TEST(test_backing_chain_open)
     ck_assert(base->read_only);
     ck_assert(base->file->bs->read_only);
     ck_assert(!top->read_only);
+    /* Named in QEMU's order: storage, format, then the backing chain. */
+    ck_assert_ptr_eq(bdrv_next_node(NULL), top->file->bs);
+    ck_assert_ptr_eq(bdrv_next_node(top->file->bs), top);
+    ck_assert_ptr_eq(bdrv_next_node(top), base->file->bs);
+    ck_assert_ptr_eq(bdrv_next_node(base->file->bs), base);
     ck_assert_ptr_eq(bdrv_find_backing_image(top, "base.qcow2"), base);
     ck_assert_ptr_eq(bdrv_find_backing_image(top, base_path), base);
     ck_assert_ptr_null(bdrv_find_backing_image(top, "other.qcow2"));
@@ -749,10 +750,10 @@ START_TEST(test_backing_chain_open)
 
     /* "backing": null keeps the chain closed. */
     {
-        g_autofree char *json = g_strdup_printf(
-            "{\"driver\": \"qcow2\", \"node-name\": \"t\", \"backing\": null, "
-            "\"file\": {\"driver\": \"file\", \"filename\": \"%s\"}}",
-            top_path);
+        g_autofree char *json =
+            g_strdup_printf("{\"driver\": \"qcow2\", \"node-name\": \"t\", \"backing\": null, "
+                            "\"file\": {\"driver\": \"file\", \"filename\": \"%s\"}}",
+                            top_path);
 
         g_autofree char *name = g_strdup_printf(
             "json:{\"backing\": null, \"driver\": \"qcow2\", \"file\": {\"driver\": \"file\", "
@@ -771,8 +772,7 @@ START_TEST(test_backing_chain_open)
         g_autofree char *broken = g_build_filename(tmpdir, "broken.qcow2", NULL);
         g_autofree char *missing = g_build_filename(tmpdir, "nosuch.qcow2", NULL);
         g_autofree char *text = g_strdup_printf(
-            "Could not open backing file: Could not open '%s': No such file or directory",
-            missing);
+            "Could not open backing file: Could not open '%s': No such file or directory", missing);
 
         ck_assert_ptr_null(bdrv_open_image(broken, "qcow2", NULL, BDRV_O_RDWR, &err));
         bt_assert_error(err, text);

@@ -22,7 +22,7 @@ typedef struct MemState {
     uint64_t max_transfer;
     bool zeroes_supported;
     bool fua_supported;
-    int64_t delay_ns;          /* each request sleeps this long */
+    int64_t delay_ns; /* each request sleeps this long */
     /* observations */
     int reads, writes, zero_calls, discards, flushes;
     int64_t max_request;
@@ -96,8 +96,8 @@ static int coroutine_fn mem_co_pwritev(BlockDriverState *bs, int64_t offset, int
     return 0;
 }
 
-static int coroutine_fn mem_co_pwrite_zeroes(BlockDriverState *bs, int64_t offset,
-                                             int64_t bytes, BdrvRequestFlags flags)
+static int coroutine_fn mem_co_pwrite_zeroes(BlockDriverState *bs, int64_t offset, int64_t bytes,
+                                             BdrvRequestFlags flags)
 {
     MemState *s = mem(bs);
 
@@ -129,8 +129,7 @@ static int coroutine_fn mem_co_flush(BlockDriverState *bs)
 }
 
 static int coroutine_fn mem_co_truncate(BlockDriverState *bs, int64_t offset, bool exact,
-                                        PreallocMode prealloc, BdrvRequestFlags flags,
-                                        Error **errp)
+                                        PreallocMode prealloc, BdrvRequestFlags flags, Error **errp)
 {
     MemState *s = mem(bs);
 
@@ -196,8 +195,8 @@ static BlockDriverState *mem_node(const char *name, int64_t size, uint32_t align
 
 static BlockBackend *backend_on(BlockDriverState *bs)
 {
-    BlockBackend *blk = blk_new(BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE | BLK_PERM_RESIZE,
-                                BLK_PERM_ALL);
+    BlockBackend *blk =
+        blk_new(BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE | BLK_PERM_RESIZE, BLK_PERM_ALL);
 
     ck_assert(blk_insert_bs(blk, bs, &error_abort));
     return blk;
@@ -395,8 +394,8 @@ START_TEST(test_concurrent_unaligned_writes)
     mem(bs)->delay_ns = 200 * 1000;
     for (int i = 0; i < N; i++) {
         memset(bufs[i], 'A' + i % 26, sizeof(bufs[i]));
-        reqs[i] = (Req){.blk = blk, .op = 1, .offset = 4096 - N * 32 + i * 64 + 3,
-                        .bytes = 60, .buf = bufs[i]};
+        reqs[i] = (Req){
+            .blk = blk, .op = 1, .offset = 4096 - N * 32 + i * 64 + 3, .bytes = 60, .buf = bufs[i]};
         bt_co_start(req_entry, &reqs[i]);
     }
     for (int i = 0; i < N; i++) {
@@ -421,8 +420,8 @@ START_TEST(test_concurrent_unaligned_writes)
     /* Aligned writes to distinct blocks do run concurrently. */
     mem(bs)->max_in_driver = 0;
     for (int i = 0; i < 8; i++) {
-        reqs[i] = (Req){.blk = blk, .op = 1, .offset = 65536 + i * 4096, .bytes = 64,
-                        .buf = bufs[i]};
+        reqs[i] =
+            (Req){.blk = blk, .op = 1, .offset = 65536 + i * 4096, .bytes = 64, .buf = bufs[i]};
         reqs[i].bytes = 4096;
         reqs[i].buf = g_malloc0(4096);
         bt_co_start(req_entry, &reqs[i]);
@@ -616,8 +615,7 @@ START_TEST(test_truncate)
     ck_assert_int_eq(resize_calls, 1);
     ck_assert_int_eq(blk_truncate(blk, -1, false, PREALLOC_MODE_OFF, 0, &err), -EINVAL);
     bt_assert_error(err, "Image size cannot be negative");
-    ck_assert_int_eq(blk_truncate(blk, MEM_SIZE * 2, false, PREALLOC_MODE_OFF, 0, &err),
-                     -EINVAL);
+    ck_assert_int_eq(blk_truncate(blk, MEM_SIZE * 2, false, PREALLOC_MODE_OFF, 0, &err), -EINVAL);
     bt_assert_error(err, "too big for the test");
     ck_assert_int_eq(blk_getlength(blk), 65536);
     /* Without the resize permission. */
@@ -709,6 +707,44 @@ START_TEST(test_drain)
 }
 END_TEST
 
+typedef struct DrainInCo {
+    BlockDriverState *bs;
+    AioResult *r;
+    bool checked, done;
+} DrainInCo;
+
+static void coroutine_fn drain_in_co_entry(void *opaque)
+{
+    DrainInCo *d = opaque;
+
+    bdrv_drained_begin(d->bs);
+    d->checked = d->r->done == 1 && d->bs->in_flight == 0 && bdrv_is_drained(d->bs);
+    bdrv_drained_end(d->bs);
+    d->done = true;
+}
+
+/* Draining from a coroutine waits the same way (from the main loop). */
+START_TEST(test_drain_in_coroutine)
+{
+    BlockDriverState *bs = mem_node("m", MEM_SIZE, 1);
+    BlockBackend *blk = backend_on(bs);
+    uint8_t buf[512] = {0};
+    QEMUIOVector qiov;
+    AioResult r = {0};
+    DrainInCo d = {.bs = bs, .r = &r};
+
+    mem(bs)->delay_ns = 10 * 1000 * 1000;
+    qemu_iovec_init_buf(&qiov, buf, sizeof(buf));
+    blk_aio_pwritev(blk, 0, &qiov, 0, aio_cb, &r);
+    bt_co_start(drain_in_co_entry, &d);
+    MAIN_LOOP_WAIT_WHILE(!d.done);
+    ck_assert(d.checked);
+    ck_assert(!bdrv_is_drained(bs));
+    blk_unref(blk);
+    bdrv_unref(bs);
+}
+END_TEST
+
 /* A node-level drain quiesces the parent node's users too. */
 START_TEST(test_drain_parent_chain)
 {
@@ -774,9 +810,9 @@ static int coroutine_fn cow_co_preadv(BlockDriverState *bs, int64_t offset, int6
     return 0;
 }
 
-static int coroutine_fn cow_co_block_status(BlockDriverState *bs, bool want_zero,
-                                            int64_t offset, int64_t bytes, int64_t *pnum,
-                                            int64_t *map, BlockDriverState **file)
+static int coroutine_fn cow_co_block_status(BlockDriverState *bs, bool want_zero, int64_t offset,
+                                            int64_t bytes, int64_t *pnum, int64_t *map,
+                                            BlockDriverState **file)
 {
     MemState *s = mem(bs);
     bool first = s->alloc[offset / CLUSTER];
@@ -841,8 +877,7 @@ static void coroutine_fn status_entry(void *opaque)
     }
 }
 
-static StatusCo status(BlockDriverState *bs, BlockDriverState *base, int64_t offset,
-                       int64_t bytes)
+static StatusCo status(BlockDriverState *bs, BlockDriverState *base, int64_t offset, int64_t bytes)
 {
     StatusCo sc = {.bs = bs, .base = base, .offset = offset, .bytes = bytes};
 
@@ -911,18 +946,22 @@ START_TEST(test_block_status_chain)
     ck_assert_int_eq(sc.pnum, CLUSTER);
 
     /* is_allocated_above: 1 + depth of the layer, 0 for none. */
-    sc = (StatusCo){.bs = top, .base = NULL, .offset = 0, .bytes = 32 * CLUSTER,
-                    .allocated_query = true};
+    sc = (StatusCo){
+        .bs = top, .base = NULL, .offset = 0, .bytes = 32 * CLUSTER, .allocated_query = true};
     coroutine_run_sync(status_entry, &sc);
     ck_assert_int_eq(sc.ret, 3);
     ck_assert_int_eq(sc.pnum, CLUSTER);
-    sc = (StatusCo){.bs = top, .base = base, .offset = 0, .bytes = 32 * CLUSTER,
-                    .allocated_query = true};
+    sc = (StatusCo){
+        .bs = top, .base = base, .offset = 0, .bytes = 32 * CLUSTER, .allocated_query = true};
     coroutine_run_sync(status_entry, &sc);
     ck_assert_int_eq(sc.ret, 0);
     ck_assert_int_eq(sc.pnum, CLUSTER);
-    sc = (StatusCo){.bs = top, .base = base, .include_base = true, .offset = 0,
-                    .bytes = 32 * CLUSTER, .allocated_query = true};
+    sc = (StatusCo){.bs = top,
+                    .base = base,
+                    .include_base = true,
+                    .offset = 0,
+                    .bytes = 32 * CLUSTER,
+                    .allocated_query = true};
     coroutine_run_sync(status_entry, &sc);
     ck_assert_int_eq(sc.ret, 3);
 
@@ -965,6 +1004,7 @@ static Suite *io_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_drain);
     tcase_add_test(tc, test_drain_parent_chain);
+    tcase_add_test(tc, test_drain_in_coroutine);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("status");
