@@ -4,11 +4,15 @@
  * files, tools), with format probing, and the backing chain that an image
  * header names.
  */
+#include <sys/stat.h>
+
 #include "block/block-core-int.h"
 #include "qapi/qapi-visit.h"
 
 /* Internal open flag: the format was guessed (raw then guards block 0). */
 #define BDRV_O_INTERNAL_PROBED (1 << 28)
+/* Internal open flag: force-share, which children inherit unless told. */
+#define BDRV_O_INTERNAL_FORCE_SHARE (1 << 29)
 
 /* Applies a node's own options on top of the flags it inherits. */
 static bool bdrv_flags_from_options(BlockdevOptions *o, int *flags, Error **errp)
@@ -30,7 +34,10 @@ static bool bdrv_flags_from_options(BlockdevOptions *o, int *flags, Error **errp
     if (o->has_discard) {
         f = o->discard == BLOCKDEV_DISCARD_OPTIONS_UNMAP ? f | BDRV_O_UNMAP : f & ~BDRV_O_UNMAP;
     }
-    if (o->has_force_share && o->force_share && (f & BDRV_O_RDWR)) {
+    if (o->has_force_share) {
+        f = o->force_share ? f | BDRV_O_INTERNAL_FORCE_SHARE : f & ~BDRV_O_INTERNAL_FORCE_SHARE;
+    }
+    if ((f & BDRV_O_INTERNAL_FORCE_SHARE) && (f & BDRV_O_RDWR)) {
         error_setg(errp, "force-share=on can only be used with read-only images");
         return false;
     }
@@ -70,7 +77,7 @@ static void bdrv_open_abandon(BlockDriverState *bs, bool close)
 static int bdrv_child_flags(int parent_flags, unsigned role)
 {
     int f = parent_flags & (BDRV_O_RDWR | BDRV_O_AUTO_RDONLY | BDRV_O_NOCACHE | BDRV_O_NO_FLUSH |
-                            BDRV_O_NATIVE_AIO | BDRV_O_IO_URING);
+                            BDRV_O_NATIVE_AIO | BDRV_O_IO_URING | BDRV_O_INTERNAL_FORCE_SHARE);
 
     if (role & BDRV_CHILD_COW) {
         /* Backing files are only read. */
@@ -84,6 +91,23 @@ static int bdrv_child_flags(int parent_flags, unsigned role)
     return f;
 }
 
+/* The node a child option names or defines, with a reference for the caller. */
+static BlockDriverState *bdrv_child_bs_get(QType type, BlockdevOptions *definition,
+                                          const char *reference, unsigned role, int flags,
+                                          Error **errp)
+{
+    BlockDriverState *child_bs;
+
+    if (type == QTYPE_QSTRING) {
+        child_bs = bdrv_lookup_bs(reference, reference, errp);
+        if (child_bs) {
+            bdrv_ref(child_bs);
+        }
+        return child_bs;
+    }
+    return bdrv_open_node(definition, bdrv_child_flags(flags, role), errp);
+}
+
 static BdrvChild *bdrv_open_child_common(QType type, BlockdevOptions *definition,
                                          const char *reference, BlockDriverState *parent,
                                          const char *name, unsigned role, int flags, Error **errp)
@@ -91,17 +115,9 @@ static BdrvChild *bdrv_open_child_common(QType type, BlockdevOptions *definition
     BlockDriverState *child_bs;
     BdrvChild *c;
 
-    if (type == QTYPE_QSTRING) {
-        child_bs = bdrv_lookup_bs(reference, reference, errp);
-        if (!child_bs) {
-            return NULL;
-        }
-        bdrv_ref(child_bs);
-    } else {
-        child_bs = bdrv_open_node(definition, bdrv_child_flags(flags, role), errp);
-        if (!child_bs) {
-            return NULL;
-        }
+    child_bs = bdrv_child_bs_get(type, definition, reference, role, flags, errp);
+    if (!child_bs) {
+        return NULL;
     }
     c = bdrv_attach_child(parent, child_bs, name, role, errp);
     bdrv_unref(child_bs);
@@ -148,6 +164,64 @@ char *bdrv_backing_path(BlockDriverState *bs, const char *backing, Error **errp)
     return g_build_filename(dir, backing, NULL);
 }
 
+/*
+ * The files of the backing chain being opened right now, innermost last:
+ * opening a chain recurses once per layer, so a header that points back up
+ * the chain (a cycle) would recurse forever.  Compared by device and inode,
+ * so different spellings of one path are caught.
+ */
+typedef struct ChainFile {
+    dev_t dev;
+    ino_t ino;
+} ChainFile;
+
+static GArray *chain_files;
+#define BACKING_CHAIN_MAX_DEPTH 1000
+
+static bool bdrv_backing_chain_enter(BlockDriverState *bs, const char *path, Error **errp)
+{
+    ChainFile cf = { 0 };
+    struct stat st;
+    const char *top = bs->filename[0] ? bs->filename : bs->node_name;
+
+    if (!chain_files) {
+        chain_files = g_array_new(FALSE, FALSE, sizeof(ChainFile));
+    }
+    if (chain_files->len >= BACKING_CHAIN_MAX_DEPTH) {
+        error_setg(errp, "Backing chain of '%s' is deeper than %d images", top,
+                   BACKING_CHAIN_MAX_DEPTH);
+        return false;
+    }
+    /* Protocol and json: names have no inode; they cannot form a file cycle. */
+    if (stat(path, &st) == 0) {
+        cf.dev = st.st_dev;
+        cf.ino = st.st_ino;
+        for (guint i = 0; i < chain_files->len; i++) {
+            ChainFile *seen = &g_array_index(chain_files, ChainFile, i);
+
+            if (seen->dev == cf.dev && seen->ino == cf.ino) {
+                error_setg(errp, "Backing file '%s' of '%s' makes the backing chain a cycle",
+                           path, top);
+                return false;
+            }
+        }
+        /* The overlay itself: its own file, if it has one. */
+        if (bs->filename[0] && stat(bs->filename, &st) == 0 && st.st_dev == cf.dev &&
+            st.st_ino == cf.ino) {
+            error_setg(errp, "Backing file '%s' of '%s' makes the backing chain a cycle", path,
+                       top);
+            return false;
+        }
+    }
+    g_array_append_val(chain_files, cf);
+    return true;
+}
+
+static void bdrv_backing_chain_leave(void)
+{
+    g_array_set_size(chain_files, chain_files->len - 1);
+}
+
 int bdrv_open_backing(BlockDriverState *bs, int flags, Error **errp)
 {
     g_autofree char *path = NULL;
@@ -159,9 +233,13 @@ int bdrv_open_backing(BlockDriverState *bs, int flags, Error **errp)
         return 0;
     }
     path = bdrv_backing_path(bs, bs->backing_file, &local_err);
+    if (path && !bdrv_backing_chain_enter(bs, path, &local_err)) {
+        g_clear_pointer(&path, g_free);
+    }
     if (path) {
         back = bdrv_open_image(path, bs->backing_format[0] ? bs->backing_format : NULL, NULL,
                                bdrv_child_flags(flags, BDRV_CHILD_COW), &local_err);
+        bdrv_backing_chain_leave();
     } else {
         back = NULL;
     }
@@ -170,6 +248,9 @@ int bdrv_open_backing(BlockDriverState *bs, int flags, Error **errp)
         return -EINVAL;
     }
     c = bdrv_attach_child(bs, back, "backing", BDRV_CHILD_COW, errp);
+    if (c) {
+        g_strlcpy(bs->auto_backing_file, back->filename, sizeof(bs->auto_backing_file));
+    }
     bdrv_unref(back);
     if (!c) {
         return -EPERM;
@@ -182,6 +263,8 @@ static int bdrv_open_backing_from_options(BlockDriverState *bs, BlockdevOptions 
                                           Error **errp)
 {
     BlockdevRefOrNull *ref = bdrv_backing_option(opts);
+    BlockDriverState *back;
+    Error *local_err = NULL;
     BdrvChild *c;
 
     if (!bs->drv->supports_backing || (flags & BDRV_O_NO_BACKING)) {
@@ -190,11 +273,22 @@ static int bdrv_open_backing_from_options(BlockDriverState *bs, BlockdevOptions 
     if (!ref) {
         return bdrv_open_backing(bs, flags, errp);
     }
+    if (ref->type == QTYPE_QSTRING && !ref->u.reference[0]) {
+        warn_report("Use of \"backing\": \"\" is deprecated; use \"backing\": null instead");
+        return 0;
+    }
     if (ref->type == QTYPE_QNULL) {
         return 0;
     }
-    c = bdrv_open_child_common(ref->type, &ref->u.definition, ref->u.reference, bs, "backing",
-                               BDRV_CHILD_COW, flags, errp);
+    back = bdrv_child_bs_get(ref->type, &ref->u.definition, ref->u.reference, BDRV_CHILD_COW,
+                             flags, &local_err);
+    if (!back) {
+        /* As for a backing file named by the header; attaching is not opening. */
+        error_propagate_prepend(errp, local_err, "Could not open backing file: ");
+        return -EINVAL;
+    }
+    c = bdrv_attach_child(bs, back, "backing", BDRV_CHILD_COW, errp);
+    bdrv_unref(back);
     if (!c) {
         return -EINVAL;
     }
@@ -202,20 +296,59 @@ static int bdrv_open_backing_from_options(BlockDriverState *bs, BlockdevOptions 
     return 0;
 }
 
+/* The "file" option of the formats that have one. */
+static BlockdevRef **bdrv_file_option(BlockdevOptions *o)
+{
+    switch (o->driver) {
+    case BLOCKDEV_DRIVER_QCOW2:
+        return &o->u.qcow2.file;
+    case BLOCKDEV_DRIVER_RAW:
+        return &o->u.raw.file;
+    default:
+        return NULL;
+    }
+}
+
+/*
+ * Resolves a format's "file" before the format node is named, as QEMU
+ * does: an inline definition is opened (and replaced in 'o' by a
+ * reference to it), a reference is looked up.  *file_bs holds a reference
+ * until the driver has attached the node (NULL without a file option).
+ */
+static bool bdrv_preopen_file(BlockdevOptions *o, int flags, BlockDriverState **file_bs,
+                              Error **errp)
+{
+    BlockdevRef **ref = bdrv_file_option(o);
+
+    *file_bs = NULL;
+    if (!ref || !*ref) {
+        return true;
+    }
+    *file_bs = bdrv_child_bs_get((*ref)->type, &(*ref)->u.definition, (*ref)->u.reference,
+                                 BDRV_CHILD_IMAGE, flags, errp);
+    if (!*file_bs) {
+        return false;
+    }
+    if ((*ref)->type != QTYPE_QSTRING) {
+        qapi_free_BlockdevRef(*ref);
+        *ref = g_new0(BlockdevRef, 1);
+        (*ref)->type = QTYPE_QSTRING;
+        (*ref)->u.reference = g_strdup((*file_bs)->node_name);
+    }
+    return true;
+}
+
 BlockDriverState *bdrv_open_node(BlockdevOptions *opts, int flags, Error **errp)
 {
     const char *drv_name = BlockdevDriver_str(opts->driver);
     const BlockDriver *drv = drv_name ? bdrv_find_format(drv_name) : NULL;
     const char *node_name = opts->has_node_name ? opts->node_name : NULL;
-    BlockDriverState *bs;
+    BlockDriverState *bs, *file_bs;
     Error *local_err = NULL;
     int ret;
 
     if (!drv) {
         error_setg(errp, "Unknown driver '%s'", drv_name ? drv_name : "");
-        return NULL;
-    }
-    if (node_name && !bdrv_check_node_name(node_name, errp)) {
         return NULL;
     }
     if (!bdrv_flags_from_options(opts, &flags, errp)) {
@@ -233,10 +366,23 @@ BlockDriverState *bdrv_open_node(BlockdevOptions *opts, int flags, Error **errp)
     bs->auto_read_only = flags & BDRV_O_AUTO_RDONLY;
     bs->detect_zeroes =
         opts->has_detect_zeroes ? opts->detect_zeroes : BLOCKDEV_DETECT_ZEROES_OPTIONS_OFF;
-    bs->force_share = opts->has_force_share && opts->force_share;
+    bs->force_share = flags & BDRV_O_INTERNAL_FORCE_SHARE;
     bs->committed_shared = BLK_PERM_ALL;
 
-    ret = drv->bdrv_open ? drv->bdrv_open(bs, opts, flags, &local_err) : 0;
+    /*
+     * QEMU's order, which decides both the node list and which error wins:
+     * a format's storage first, then the node's name (so that conflicts
+     * met while attaching children name it), then the driver, then the
+     * backing chain.
+     */
+    if (!bdrv_preopen_file(bs->options, flags, &file_bs, errp) ||
+        !bdrv_assign_node_name(bs, node_name, errp)) {
+        bdrv_unref(file_bs);
+        bdrv_open_abandon(bs, false);
+        return NULL;
+    }
+    ret = drv->bdrv_open ? drv->bdrv_open(bs, bs->options, flags, &local_err) : 0;
+    bdrv_unref(file_bs);
     if (ret < 0) {
         if (!local_err) {
             error_setg_errno(&local_err, -ret, "Could not open '%s'",
@@ -248,9 +394,8 @@ BlockDriverState *bdrv_open_node(BlockdevOptions *opts, int flags, Error **errp)
     }
     bdrv_refresh_limits(bs);
     bdrv_getlength(bs);
-    /* Named before its backing chain is opened, so names follow QEMU's order. */
-    if (!bdrv_assign_node_name(bs, node_name, errp) ||
-        bdrv_open_backing_from_options(bs, opts, bs->open_flags, errp) < 0) {
+    g_strlcpy(bs->auto_backing_file, bs->backing_file, sizeof(bs->auto_backing_file));
+    if (bdrv_open_backing_from_options(bs, opts, bs->open_flags, errp) < 0) {
         bdrv_open_abandon(bs, true);
         return NULL;
     }
@@ -459,10 +604,87 @@ static json_t *bdrv_protocol_options(const char *filename, json_t *extra_file, E
     return popts;
 }
 
+/* Nested objects for dotted keys ({"file.filename": x}), as QEMU reads them. */
+static json_t *json_crumple(json_t *flat)
+{
+    json_t *out = json_object();
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(flat, key, v)
+    {
+        gchar **parts = g_strsplit(key, ".", -1);
+        guint n = g_strv_length(parts);
+        json_t *o = out;
+
+        for (guint i = 0; i + 1 < n; i++) {
+            json_t *sub = json_object_get(o, parts[i]);
+
+            if (!json_is_object(sub)) {
+                sub = json_object();
+                json_object_set_new(o, parts[i], sub);
+            }
+            o = sub;
+        }
+        json_object_set_new(o, parts[n - 1], json_is_object(v) ? json_crumple(v) : json_incref(v));
+        g_strfreev(parts);
+    }
+    return out;
+}
+
+/* jansson's complaints in the words of QEMU's JSON parser. */
+static void bdrv_json_parse_error(const char *text, const json_error_t *jerr, Error **errp)
+{
+    const char *t = jerr->text, *near = strstr(t, "near '");
+    const char *what;
+
+    if (!*text) {
+        what = "Expecting a JSON value";
+    } else if (strstr(t, "end of file expected")) {
+        what = "Expecting at most one JSON value";
+    } else if (strstr(t, "near end of file")) {
+        what = "JSON parse error, premature EOI";
+    } else if (near && g_ascii_isalpha(near[6])) {
+        error_setg(errp, "Could not parse the JSON options: JSON parse error, invalid keyword '%.*s'",
+                   (int)strcspn(near + 6, "'"), near + 6);
+        return;
+    } else if (g_str_has_prefix(t, "'}' expected")) {
+        what = "JSON parse error, expected separator in dict";
+    } else if (g_str_has_prefix(t, "']' expected")) {
+        what = "JSON parse error, expected separator in list";
+    } else if (g_str_has_prefix(t, "':' expected")) {
+        what = "JSON parse error, missing : in object pair";
+    } else {
+        what = "JSON parse error, expecting value";
+    }
+    error_setg(errp, "Could not parse the JSON options: %s", what);
+}
+
+static json_t *bdrv_parse_json_filename(const char *text, Error **errp)
+{
+    json_error_t jerr;
+    json_t *j = json_loads(text, JSON_DECODE_ANY, &jerr);
+    json_t *out;
+
+    if (!j) {
+        bdrv_json_parse_error(text, &jerr, errp);
+        return NULL;
+    }
+    if (!json_is_object(j)) {
+        error_setg(errp, "Invalid JSON object given");
+        json_decref(j);
+        return NULL;
+    }
+    out = json_crumple(j);
+    json_decref(j);
+    return out;
+}
+
 BlockDriverState *bdrv_open_image(const char *filename, const char *format, json_t *extra,
                                   int flags, Error **errp)
 {
     json_t *fopts = json_is_object(extra) ? json_deep_copy(extra) : json_object();
+    g_autofree char *json_filename = NULL;
     json_t *popts = NULL;
     const BlockDriver *fmt_drv = NULL;
     BlockDriverState *proto_bs = NULL, *bs = NULL;
@@ -470,12 +692,10 @@ BlockDriverState *bdrv_open_image(const char *filename, const char *format, json
 
     /* "json:{...}" names carry the whole option tree. */
     if (filename && !strncmp(filename, "json:", 5)) {
-        json_error_t jerr;
-        json_t *named = json_loads(filename + 5, 0, &jerr);
+        json_t *named = bdrv_parse_json_filename(filename + 5, errp);
+        json_t *file;
 
-        if (!json_is_object(named)) {
-            error_setg(errp, "Could not parse the JSON options");
-            json_decref(named);
+        if (!named) {
             goto out;
         }
         json_merge_defaults(fopts, named);
@@ -483,8 +703,23 @@ BlockDriverState *bdrv_open_image(const char *filename, const char *format, json
         if (format && !json_object_get(fopts, "driver")) {
             json_object_set_new(fopts, "driver", json_string(format));
         }
-        bs = bdrv_open_json(fopts, flags, errp);
-        goto out;
+        file = json_object_get(fopts, "file");
+        filename = json_is_object(file) ? json_string_value(json_object_get(file, "filename"))
+                                        : NULL;
+        if (json_object_get(fopts, "driver") || !filename) {
+            if (filename && !json_object_get(file, "driver")) {
+                /* The storage's protocol follows from its name. */
+                popts = bdrv_protocol_options(filename, file, errp);
+                if (!popts) {
+                    goto out;
+                }
+                json_object_set(fopts, "file", popts);
+            }
+            bs = bdrv_open_json(fopts, flags, errp);
+            goto out;
+        }
+        /* No format: probe it on the storage "file" describes. */
+        filename = json_filename = g_strdup(filename);
     }
     if (format) {
         fmt_drv = bdrv_find_format(format);
