@@ -182,7 +182,14 @@ static bool bdrv_backing_chain_enter(BlockDriverState *bs, const char *path, Err
 {
     ChainFile cf = { 0 };
     struct stat st;
-    const char *top = bs->filename[0] ? bs->filename : bs->node_name;
+    BlockDriverState *storage = bs;
+    const char *top;
+
+    /* Name the overlay by the file that holds it: bs is still being opened. */
+    while (storage->file && !storage->filename[0]) {
+        storage = storage->file->bs;
+    }
+    top = storage->filename[0] ? storage->filename : bs->node_name;
 
     if (!chain_files) {
         chain_files = g_array_new(FALSE, FALSE, sizeof(ChainFile));
