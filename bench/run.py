@@ -15,6 +15,8 @@ import sys
 import tempfile
 import time
 
+import block
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QEMU = "/usr/bin/qemu-system-x86_64"
 
@@ -95,6 +97,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--skip-block", action="store_true",
+                    help="leave out the block benchmarks (minivm-img against qemu-img)")
+    ap.add_argument("--block-runs", type=int, default=3)
     args = ap.parse_args()
     minivm = os.path.join(ROOT, args.build, "minivm")
     if not os.path.exists(QEMU):
@@ -107,6 +112,8 @@ def main():
         statistics.median(theirs) * 1000, "ms")
     row("peak RSS idle, -machine none", peak_rss_kib(minivm) / 1024, peak_rss_kib(QEMU) / 1024,
         "MiB")
+    if not args.skip_block:
+        return block.run(os.path.join(ROOT, args.build), row, runs=args.block_runs)
     return 0
 
 

@@ -337,6 +337,28 @@ static void blkdebug_parse_filename(const char *filename, json_t *options, Error
                         json_pack("{s:s, s:s}", "driver", "file", "filename", image));
 }
 
+/*
+ * "blkdebug:CONFIG:IMAGE" as QEMU names it, when the config file and the
+ * image say everything; rules or limits given as options need json:{...}.
+ */
+static bool blkdebug_refresh_filename(BlockDriverState *bs)
+{
+    BlockdevOptionsBlkdebug *o = bs->options ? &bs->options->u.blkdebug : NULL;
+    const char *image = bs->file ? bs->file->bs->filename : "";
+
+    if (!o || !image[0] || g_str_has_prefix(image, "json:") || o->has_align ||
+        o->has_max_transfer || o->has_opt_write_zero || o->has_max_write_zero ||
+        o->has_opt_discard || o->has_max_discard || o->has_inject_error || o->has_set_state ||
+        o->has_take_child_perms || o->has_unshare_child_perms) {
+        return false;
+    }
+    g_autofree char *name =
+        g_strdup_printf("blkdebug:%s:%s", o->has_config ? o->config : "", image);
+
+    g_strlcpy(bs->filename, name, sizeof(bs->filename));
+    return true;
+}
+
 static int blkdebug_reopen_prepare(BlockDriverState *bs, bool read_only, Error **errp)
 {
     return 0;
@@ -525,6 +547,7 @@ static const BlockDriver bdrv_blkdebug = {
         BDRV_REQ_WRITE_UNCHANGED | BDRV_REQ_FUA | BDRV_REQ_MAY_UNMAP | BDRV_REQ_NO_FALLBACK,
 
     .bdrv_parse_filename = blkdebug_parse_filename,
+    .bdrv_refresh_filename = blkdebug_refresh_filename,
     .bdrv_open = blkdebug_open,
     .bdrv_close = blkdebug_close,
     .bdrv_reopen_prepare = blkdebug_reopen_prepare,

@@ -425,6 +425,10 @@ int64_t bdrv_get_allocated_file_size(BlockDriverState *bs)
     if (bs->drv->bdrv_get_allocated_file_size) {
         return bs->drv->bdrv_get_allocated_file_size(bs);
     }
+    if (bs->drv->protocol_name) {
+        /* A protocol's data is not (only) in its children: no way to tell. */
+        return -ENOTSUP;
+    }
     /* What the node stores lives in its storage children. */
     for (GList *l = bs->children; l; l = l->next) {
         BdrvChild *c = l->data;
@@ -515,19 +519,13 @@ static const struct {
  */
 static bool bdrv_backing_overridden(BlockDriverState *bs)
 {
-    g_autofree char *implied = NULL;
-
     if (!bs->drv || !bs->drv->supports_backing) {
         return false;
     }
     if (!bs->backing) {
-        return bs->backing_file[0] != '\0';
+        return bs->auto_backing_file[0] != '\0';
     }
-    if (!bs->backing_file[0]) {
-        return true;
-    }
-    implied = bdrv_backing_path(bs, bs->backing_file, NULL);
-    return !implied || strcmp(implied, bs->backing->bs->filename) != 0;
+    return strcmp(bs->auto_backing_file, bs->backing->bs->filename) != 0;
 }
 
 json_t *bdrv_options_json(BlockDriverState *bs)
@@ -614,9 +612,14 @@ void bdrv_refresh_filename(BlockDriverState *bs)
     if (!bs->drv || bdrv_is_leaf(bs)) {
         return; /* protocol drivers name their nodes themselves */
     }
+    if (bs->drv->bdrv_refresh_filename && bs->drv->bdrv_refresh_filename(bs)) {
+        return;
+    }
     storage = bs->file ? bs->file->bs : bdrv_filter_bs(bs);
+    /* QEMU reuses the name only of a protocol node (blkdebug is one). */
     if (storage && storage->filename[0] && strncmp(storage->filename, "json:", 5) &&
-        bdrv_is_leaf(storage) && !bdrv_has_strong_options(bs)) {
+        storage->drv && storage->drv->protocol_name && !bs->drv->is_filter &&
+        !bdrv_has_strong_options(bs)) {
         g_strlcpy(bs->filename, storage->filename, sizeof(bs->filename));
         return;
     }

@@ -150,6 +150,12 @@ typedef struct BlockDriver {
     /* Bytes the image takes on the host (query-block 'actual-size'). */
     int64_t (*bdrv_get_allocated_file_size)(BlockDriverState *bs);
     int (*bdrv_get_info)(BlockDriverState *bs, BlockDriverInfo *bdi);
+    /*
+     * Names a node whose name the generic rule (its storage's name, or
+     * "json:{...}") would get wrong, e.g. "blkdebug::IMAGE".  Returns false
+     * to leave it to the generic rule.
+     */
+    bool (*bdrv_refresh_filename)(BlockDriverState *bs);
     /* query-block / qemu-img info 'format-specific'. */
     ImageInfoSpecific *(*bdrv_get_specific_info)(BlockDriverState *bs, Error **errp);
     /* minivm-img check; fix is BDRV_FIX_LEAKS | BDRV_FIX_ERRORS. */
@@ -225,6 +231,12 @@ struct BlockDriverState {
     bool implicit;                /* created by the core (e.g. -drive's protocol node) */
     char filename[PATH_MAX];      /* what query-block shows as 'file' */
     char backing_file[PATH_MAX];  /* as recorded in the image header ("" if none) */
+    /*
+     * What opening the header's backing file by itself gives: the name of
+     * the node so opened, else the header's text.  A backing link that
+     * differs was chosen by the user (json:{...} names then say so).
+     */
+    char auto_backing_file[PATH_MAX];
     char backing_format[16];
     int open_flags;               /* BDRV_O_* */
     bool read_only;

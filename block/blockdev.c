@@ -186,6 +186,182 @@ static json_t *drive_nest(json_t *flat)
     return out;
 }
 
+/* ---------------------------------------------------------------- legacy values */
+
+/*
+ * -drive hands driver options to each driver's QemuOpts, not to the QAPI
+ * schema: sizes take suffixes, enums are checked with the drivers' own
+ * words.  The values are turned into what the schema takes, by key.
+ */
+typedef enum { LEGACY_SIZE, LEGACY_NUMBER, LEGACY_ENUM } LegacyKind;
+
+static const char *const aio_values[] = {"threads", "native", "io_uring", NULL};
+static const char *const locking_values[] = {"auto", "on", "off", NULL};
+static const char *const zeroes_values[] = {"off", "on", "unmap", NULL};
+static const char *const overlap_values[] = {"none", "constant", "cached", "all", NULL};
+
+static const struct {
+    const char *key;
+    LegacyKind kind;
+    const char *const *values; /* LEGACY_ENUM */
+} legacy_opts[] = {
+    {"size", LEGACY_SIZE},
+    {"offset", LEGACY_SIZE},
+    {"cache-size", LEGACY_SIZE},
+    {"l2-cache-size", LEGACY_SIZE},
+    {"l2-cache-entry-size", LEGACY_SIZE},
+    {"refcount-cache-size", LEGACY_SIZE},
+    {"align", LEGACY_SIZE},
+    {"max-transfer", LEGACY_SIZE},
+    {"opt-write-zero", LEGACY_SIZE},
+    {"max-write-zero", LEGACY_SIZE},
+    {"opt-discard", LEGACY_SIZE},
+    {"max-discard", LEGACY_SIZE},
+    {"aio-max-batch", LEGACY_NUMBER},
+    {"cache-clean-interval", LEGACY_NUMBER},
+    {"latency-ns", LEGACY_NUMBER},
+    {"aio", LEGACY_ENUM, aio_values},
+    {"locking", LEGACY_ENUM, locking_values},
+    {"detect-zeroes", LEGACY_ENUM, zeroes_values},
+    {"overlap-check", LEGACY_ENUM, overlap_values},
+};
+
+/*
+ * QemuOpts' size syntax: a number with an optional B/k/M/G/T/P/E suffix.
+ * 0, -EINVAL (not a size) or -ERANGE (2^64 or more).
+ */
+static int legacy_parse_size(const char *str, uint64_t *out)
+{
+    static const char suffixes[] = "bkmgtpe";
+    const char *sfx;
+    char *end;
+    double frac = 0;
+    uint64_t n;
+    int shift = 0;
+
+    if (!g_ascii_isdigit(*str)) {
+        return -EINVAL;
+    }
+    if (g_str_has_prefix(str, "0x") || g_str_has_prefix(str, "0X")) {
+        errno = 0;
+        n = g_ascii_strtoull(str, &end, 16);
+        if (end == str + 2 || *end) {
+            return -EINVAL;
+        }
+        *out = n;
+        return errno ? -ERANGE : 0;
+    }
+    errno = 0;
+    n = g_ascii_strtoull(str, &end, 10);
+    if (errno) {
+        return -ERANGE;
+    }
+    if (*end == '.') {
+        const char *f = end;
+
+        frac = g_ascii_strtod(f, &end);
+    }
+    sfx = *end ? strchr(suffixes, g_ascii_tolower(*end)) : NULL;
+    if (sfx) {
+        shift = 10 * (int)(sfx - suffixes);
+        end++;
+    } else if (frac != 0) {
+        return -EINVAL; /* a fraction needs a unit */
+    }
+    if (*end) {
+        return -EINVAL;
+    }
+    if (shift && n >> (64 - shift)) {
+        return -ERANGE;
+    }
+    *out = (n << shift) + (uint64_t)(frac * (double)(1ULL << shift));
+    return 0;
+}
+
+static bool drive_legacy_value(json_t *opts, const char *key, Error **errp)
+{
+    const char *leaf = strrchr(key, '.') ? strrchr(key, '.') + 1 : key;
+    const char *v = json_string_value(json_object_get(opts, key));
+    uint64_t n;
+    char *end;
+    int ret;
+
+    if (!v) {
+        return true;
+    }
+    if (!strcmp(leaf, "discard")) {
+        if (!strcmp(v, "on") || !strcmp(v, "unmap")) {
+            json_object_set_new(opts, key, json_string("unmap"));
+        } else if (!strcmp(v, "off") || !strcmp(v, "ignore")) {
+            json_object_set_new(opts, key, json_string("ignore"));
+        } else {
+            error_setg(errp, "Invalid discard option");
+            return false;
+        }
+        return true;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(legacy_opts); i++) {
+        if (strcmp(leaf, legacy_opts[i].key)) {
+            continue;
+        }
+        switch (legacy_opts[i].kind) {
+        case LEGACY_SIZE:
+            ret = legacy_parse_size(v, &n);
+            if (ret == -ERANGE) {
+                error_setg(errp, "Value '%s' is out of range for parameter '%s'", v, leaf);
+                return false;
+            }
+            if (ret < 0) {
+                error_setg(errp, "Parameter '%s' expects a non-negative number below 2^64", leaf);
+                error_append_hint(errp, "Optional suffix k, M, G, T, P or E means kilo-, mega-, "
+                                        "giga-, tera-, peta-\nand exabytes, respectively.\n");
+                return false;
+            }
+            json_object_set_new(opts, key, json_sprintf("%" PRIu64, n));
+            return true;
+        case LEGACY_NUMBER:
+            n = g_ascii_strtoull(v, &end, 0);
+            if (end == v || *end || *v == '-') {
+                error_setg(errp, "Parameter '%s' expects a number", leaf);
+                return false;
+            }
+            json_object_set_new(opts, key, json_sprintf("%" PRIu64, n));
+            return true;
+        case LEGACY_ENUM:
+            for (const char *const *e = legacy_opts[i].values; *e; e++) {
+                if (!strcmp(v, *e)) {
+                    return true;
+                }
+            }
+            if (!strcmp(leaf, "overlap-check")) {
+                error_setg(errp,
+                           "Unsupported value '%s' for qcow2 option 'overlap-check'. Allowed "
+                           "are any of the following: none, constant, cached, all",
+                           v);
+            } else {
+                error_setg(errp, "invalid parameter value: %s", v);
+            }
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool drive_legacy_values(json_t *opts, Error **errp)
+{
+    const char *key;
+    json_t *v;
+    void *tmp;
+
+    json_object_foreach_safe(opts, tmp, key, v)
+    {
+        if (!drive_legacy_value(opts, key, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* ---------------------------------------------------------------- -drive */
 
 typedef struct DriveConf {
@@ -414,6 +590,12 @@ static BlockDriverState *drive_open(DriveConf *dc, json_t *node_opts, Error **er
         format = driver;
         json_object_del(nested, "driver");
     }
+    if (dc->file && json_is_object(json_object_get(nested, "file")) &&
+        json_object_get(json_object_get(nested, "file"), "filename")) {
+        error_setg(errp, "Can't specify 'file' and 'filename' options at the same time");
+        json_decref(nested);
+        return NULL;
+    }
     if (dc->aio && !dc->aio_flag && dc->file && !strchr(dc->file, ':')) {
         /* threads is no flag: tell the file node itself. */
         json_t *file = json_object_get(nested, "file");
@@ -434,6 +616,8 @@ static BlockDriverState *drive_open(DriveConf *dc, json_t *node_opts, Error **er
 BlockBackend *drive_new(json_t *opts, BlockInterfaceType default_if, Error **errp)
 {
     DriveConf dc = {0};
+    const char *detect_zeroes;
+    int zeroes_mode = BLOCKDEV_DETECT_ZEROES_OPTIONS_OFF;
     json_t *node_opts = json_object();
     BlockDriverState *bs = NULL;
     BlockBackend *blk = NULL;
@@ -461,8 +645,16 @@ BlockBackend *drive_new(json_t *opts, BlockInterfaceType default_if, Error **err
         }
     }
     if (!drive_parse_placement(opts, default_if, &dc, errp) || !drive_parse_id(opts, &dc, errp) ||
-        !drive_parse_access(opts, &dc, errp)) {
+        !drive_parse_access(opts, &dc, errp) || !drive_legacy_values(node_opts, errp)) {
         goto out;
+    }
+    /* QEMU sets the top node's detect-zeroes after opening it, unchecked
+     * against its discard mode (as a node option it would be). */
+    detect_zeroes = json_string_value(json_object_get(node_opts, "detect-zeroes"));
+    if (detect_zeroes) {
+        zeroes_mode = qapi_enum_parse(&BlockdevDetectZeroesOptions_lookup, detect_zeroes,
+                                      BLOCKDEV_DETECT_ZEROES_OPTIONS_OFF, NULL);
+        json_object_del(node_opts, "detect-zeroes");
     }
 
     if ((dc.file && *dc.file) || json_object_get(node_opts, "driver")) {
@@ -473,12 +665,16 @@ BlockBackend *drive_new(json_t *opts, BlockInterfaceType default_if, Error **err
         if (!bs) {
             goto out;
         }
+        bs->detect_zeroes = zeroes_mode;
     } else if (json_object_size(node_opts) > 0 || dc.format) {
         error_setg(errp, "Must specify either driver or file");
         goto out;
     }
 
-    blk = blk_new(BLK_PERM_CONSISTENT_READ | (dc.read_only ? 0 : BLK_PERM_WRITE), BLK_PERM_ALL);
+    /* As QEMU's -drive: reading only, whatever the node's mode, until a
+     * device attaches and asks for what it needs (blk_set_perm); HMP
+     * qemu-io does the same. */
+    blk = blk_new(BLK_PERM_CONSISTENT_READ, BLK_PERM_ALL);
     if (bs) {
         bool ok = blk_insert_bs(blk, bs, errp);
 
@@ -547,10 +743,15 @@ static bool json_only_strings(json_t *v)
 
 bool blockdev_add_cmdline(json_t *opts, Error **errp)
 {
+    return blockdev_add_cmdline_from(opts, json_only_strings(opts), errp);
+}
+
+bool blockdev_add_cmdline_from(json_t *opts, bool keyval, Error **errp)
+{
     BlockdevOptions *options = NULL;
     Error *local_err = NULL;
 
-    if (!qapi_parse_BlockdevOptions(opts, json_only_strings(opts), &options, errp)) {
+    if (!qapi_parse_BlockdevOptions(opts, keyval, &options, errp)) {
         return false;
     }
     qmp_blockdev_add(options, &local_err);

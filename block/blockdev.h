@@ -62,6 +62,12 @@ DriveInfo *drive_next(DriveInfo *dinfo);
  * blockdev-add's rules ("'node-name' must be specified for the root node").
  */
 bool blockdev_add_cmdline(json_t *opts, Error **errp);
+/*
+ * The same, told the syntax: key=value text (keyval, every leaf a string
+ * to convert) or JSON text (typed: "read-only": "on" is refused).  The
+ * guess above cannot tell a JSON object of strings from keyval.
+ */
+bool blockdev_add_cmdline_from(json_t *opts, bool keyval, Error **errp);
 
 /*
  * At exit: drains and flushes everything, then releases the backends

@@ -486,6 +486,12 @@ static int coroutine_fn file_co_pdiscard(BlockDriverState *bs, int64_t offset, i
     return ret;
 }
 
+/* Nothing to report, but a file answers (QEMU shows "dirty-flag": false). */
+static int file_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
+{
+    return 0;
+}
+
 static BlockStatsSpecific *file_get_specific_stats(BlockDriverState *bs)
 {
     BDRVRawState *s = bs->opaque;
@@ -818,6 +824,7 @@ static const BlockDriver bdrv_file = {
 
     .bdrv_getlength = file_getlength,
     .bdrv_get_allocated_file_size = file_get_allocated_file_size,
+    .bdrv_get_info = file_get_info,
     .bdrv_refresh_limits = file_refresh_limits,
     .bdrv_get_specific_stats = file_get_specific_stats,
 

@@ -189,9 +189,30 @@ static BdrvChild *bdrv_attach_common(BlockDriverState *child_bs, const char *nam
     return c;
 }
 
+static bool bdrv_reaches(BlockDriverState *from, BlockDriverState *target)
+{
+    if (from == target) {
+        return true;
+    }
+    for (GList *l = from->children; l; l = l->next) {
+        BdrvChild *c = l->data;
+
+        if (bdrv_reaches(c->bs, target)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 BdrvChild *bdrv_attach_child(BlockDriverState *parent, BlockDriverState *child, const char *name,
                              unsigned role, Error **errp)
 {
+    /* A reference may name the node being opened, or one above it. */
+    if (bdrv_reaches(child, parent)) {
+        error_setg(errp, "Making '%s' a %s child of '%s' would create a cycle", child->node_name,
+                   name, parent->node_name);
+        return NULL;
+    }
     return bdrv_attach_common(child, name, &child_of_bds, role, 0, BLK_PERM_ALL, parent, parent,
                               errp);
 }
@@ -315,21 +336,6 @@ void bdrv_unfreeze_backing_chain(BlockDriverState *bs, BlockDriverState *base)
 
 /* ---------------------------------------------------------------- replacing nodes */
 
-static bool bdrv_reaches(BlockDriverState *from, BlockDriverState *target)
-{
-    if (from == target) {
-        return true;
-    }
-    for (GList *l = from->children; l; l = l->next) {
-        BdrvChild *c = l->data;
-
-        if (bdrv_reaches(c->bs, target)) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* Points the given edges at 'to' (permissions checked), all or none. */
 static int bdrv_retarget_edges(GPtrArray *edges, BlockDriverState *to, Error **errp)
 {
@@ -440,6 +446,7 @@ int bdrv_change_backing_file(BlockDriverState *bs, const char *backing_file,
         return ret;
     }
     g_strlcpy(bs->backing_file, backing_file ? backing_file : "", sizeof(bs->backing_file));
+    g_strlcpy(bs->auto_backing_file, bs->backing_file, sizeof(bs->auto_backing_file));
     g_strlcpy(bs->backing_format, backing_file && backing_fmt ? backing_fmt : "",
               sizeof(bs->backing_format));
     return 0;

@@ -8,6 +8,15 @@
 
 /* ---------------------------------------------------------------- views */
 
+/* Where QEMU's image chain goes on: a format's backing file, a filter's child. */
+static BlockDriverState *bdrv_info_next(BlockDriverState *bs)
+{
+    if (bs->backing) {
+        return bs->backing->bs;
+    }
+    return bs->drv && bs->drv->is_filter ? bdrv_filter_bs(bs) : NULL;
+}
+
 ImageInfo *bdrv_query_image_info(BlockDriverState *bs, bool with_backing, Error **errp)
 {
     ImageInfo *info;
@@ -63,8 +72,8 @@ ImageInfo *bdrv_query_image_info(BlockDriverState *bs, bool with_backing, Error 
             info->backing_filename_format = g_strdup(bs->backing_format);
         }
     }
-    if (with_backing && bs->backing) {
-        info->backing_image = bdrv_query_image_info(bs->backing->bs, true, errp);
+    if (with_backing && bdrv_info_next(bs)) {
+        info->backing_image = bdrv_query_image_info(bdrv_info_next(bs), true, errp);
         if (!info->backing_image) {
             qapi_free_ImageInfo(info);
             return NULL;
@@ -91,14 +100,13 @@ BlockDeviceInfo *bdrv_block_device_info(BlockDriverState *bs, bool flat, Error *
     }
     info->ro = bs->read_only;
     info->drv = g_strdup(bdrv_get_format_name(bs));
+    /* The node actually below, not the header's wish ("backing": null). */
     if (bs->backing) {
         info->has_backing_file = true;
         info->backing_file = g_strdup(bs->backing->bs->filename);
-    } else if (bs->backing_file[0]) {
-        info->has_backing_file = true;
-        info->backing_file = g_strdup(bs->backing_file);
     }
-    for (BlockDriverState *p = bdrv_backing_bs(bs); p; p = bdrv_backing_bs(p)) {
+    /* Flat listings describe one node: QEMU leaves the depth at 0 there. */
+    for (BlockDriverState *p = flat ? NULL : bdrv_info_next(bs); p; p = bdrv_info_next(p)) {
         depth++;
     }
     info->backing_file_depth = depth;

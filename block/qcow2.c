@@ -332,13 +332,17 @@ int coroutine_fn qcow2_write_allowed(BlockDriverState *bs)
 
         qemu_co_mutex_lock(&s->lock);
         if (s->repair_pending) {
-            ret = qcow2_check_locked(bs, &res, BDRV_FIX_ERRORS | BDRV_FIX_LEAKS, true);
-            if (ret == 0 && res.check_errors) {
-                ret = -EIO;
-            }
-            if (ret == 0 && (s->autoclear_features & ~QCOW2_AUTOCLEAR_SUPPORTED)) {
+            /* As an open read-write does: autoclear bits first, then the repair. */
+            if (s->autoclear_features & ~QCOW2_AUTOCLEAR_SUPPORTED) {
                 s->autoclear_features &= QCOW2_AUTOCLEAR_SUPPORTED;
+                s->bitmap_directory_offset = s->bitmap_directory_size = 0;
                 ret = qcow2_update_header(bs);
+            }
+            if (ret == 0 && (s->incompatible_features & QCOW2_INCOMPAT_DIRTY)) {
+                ret = qcow2_check_locked(bs, &res, BDRV_FIX_ERRORS | BDRV_FIX_LEAKS, true);
+                if (ret == 0 && res.check_errors) {
+                    ret = -EIO;
+                }
             }
             if (ret == 0) {
                 s->repair_pending = false;
@@ -842,6 +846,11 @@ static int coroutine_fn qcow2_do_open(BlockDriverState *bs, BlockdevOptionsQcow2
         if (s->autoclear_features & ~QCOW2_AUTOCLEAR_SUPPORTED) {
             s->autoclear_features &= QCOW2_AUTOCLEAR_SUPPORTED;
             need_update = true;
+        }
+        if (!(s->autoclear_features & QCOW2_AUTOCLEAR_BITMAPS)) {
+            /* Bitmaps we cannot keep up to date are stale: their clusters no longer
+             * count as in use (qemu-img check treats them as leaks, then). */
+            s->bitmap_directory_offset = s->bitmap_directory_size = 0;
         }
         if (need_update) {
             ret = qcow2_update_header(bs);

@@ -198,6 +198,7 @@ static void hmp_info_block(Monitor *mon, const json_t *args)
     const char *device = hmp_arg_str(args, "device");
     BlockInfoList *block_list = NULL;
     BlockDeviceInfoList *node_list;
+    bool printed = false;
 
     if (!nodes) {
         block_list = qmp_query_block(NULL);
@@ -210,11 +211,13 @@ static void hmp_info_block(Monitor *mon, const json_t *args)
             }
             hmp_print_block_info(mon, l->value, l->value->has_inserted ? l->value->inserted : NULL,
                                  verbose);
+            printed = true;
         }
-    }
-    /* Nodes are listed with -n, or when asked for by name. */
-    if (!nodes && !device) {
         qapi_free_BlockInfoList(block_list);
+    }
+    /* Nodes are listed with -n, or when a name matched no device.  The
+     * separating blank line goes by list position, as QEMU's does. */
+    if ((!nodes && !device) || printed) {
         return;
     }
     node_list = qmp_query_named_block_nodes(false, false, NULL);
@@ -222,13 +225,12 @@ static void hmp_info_block(Monitor *mon, const json_t *args)
         if (device && strcmp(device, l->value->node_name)) {
             continue;
         }
-        if (l != node_list || block_list) {
+        if (l != node_list) {
             monitor_printf(mon, "\n");
         }
         hmp_print_block_info(mon, NULL, l->value, verbose);
     }
     qapi_free_BlockDeviceInfoList(node_list);
-    qapi_free_BlockInfoList(block_list);
 }
 
 static void hmp_info_blockstats(Monitor *mon, const json_t *args)

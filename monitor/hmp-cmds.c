@@ -179,10 +179,12 @@ static const HMPCommand hmp_info_cmds_misc[] = {
 
 extern const HMPCommand hmp_cmds_block[];
 extern const HMPCommand hmp_info_cmds_block[];
+extern const HMPCommand hmp_cmds_qemu_io[];
 
 const HMPCommand *const hmp_command_areas[] = {
     hmp_cmds_misc,
     hmp_cmds_block,
+    hmp_cmds_qemu_io,
     NULL,
 };
 

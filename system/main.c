@@ -245,17 +245,27 @@ static bool main_create_block(VmConfig *cfg, Error **errp)
 {
     for (guint i = 0; i < cfg->blockdevs->len; i++) {
         json_t *opts = g_ptr_array_index(cfg->blockdevs, i);
+        /* "-blockdev ARG": QEMU takes an ARG that starts with '{' as JSON. */
+        const char *arg = strchr(main_location(cfg, opts), ' ');
+        bool ok;
 
-        if (!blockdev_add_cmdline(opts, errp)) {
+        /* Warnings while opening carry the option, as QEMU's do. */
+        error_set_location(main_location(cfg, opts));
+        ok = blockdev_add_cmdline_from(opts, !arg || arg[1] != '{', errp);
+        error_set_location(NULL);
+        if (!ok) {
             error_prepend(errp, "%s: ", main_location(cfg, opts));
             return false;
         }
     }
     for (guint i = 0; i < cfg->drives->len; i++) {
         json_t *opts = g_ptr_array_index(cfg->drives, i);
-        BlockBackend *blk = drive_new(opts, IF_NONE, errp);
+        BlockBackend *blk;
         DriveInfo *dinfo;
 
+        error_set_location(main_location(cfg, opts));
+        blk = drive_new(opts, IF_NONE, errp);
+        error_set_location(NULL);
         if (!blk) {
             error_prepend(errp, "%s: ", main_location(cfg, opts));
             return false;
