@@ -235,6 +235,12 @@ int img_bench(int argc, char **argv)
            (t2.tv_sec - t1.tv_sec) + (double)(t2.tv_usec - t1.tv_usec) / 1000000);
     ret = 0;
 out:
+    /*
+     * The last flush may still be in flight (qemu-img stops the clock
+     * without it).  Each request holds a reference to the backend, so
+     * blk_unref alone would not wait for it: drain first.
+     */
+    blk_drain(b.blk);
     img_buf_free(b.buf);
     blk_unref(b.blk);
     return ret;

@@ -373,7 +373,7 @@ static const char *img_opts_token(const char *src, char stop, char **out)
     return src;
 }
 
-bool img_opts_parse(ImgOptList *l, const char *arg, Error **errp)
+void img_opts_parse(ImgOptList *l, const char *arg)
 {
     const char *p = arg;
 
@@ -401,7 +401,6 @@ bool img_opts_parse(ImgOptList *l, const char *arg, Error **errp)
         }
         g_ptr_array_add(l->opts, o);
     }
-    return true;
 }
 
 const char *img_opts_get(const ImgOptList *l, const char *name)

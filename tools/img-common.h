@@ -155,7 +155,7 @@ typedef struct ImgOptList {
 } ImgOptList;
 
 /* Appends the options of one -o argument (",," is a literal comma). */
-bool img_opts_parse(ImgOptList *l, const char *arg, Error **errp);
+void img_opts_parse(ImgOptList *l, const char *arg);
 /* The last value given for name (QemuOpts keep the last), or NULL. */
 const char *img_opts_get(const ImgOptList *l, const char *name);
 bool img_opts_has(const ImgOptList *l, const char *name);

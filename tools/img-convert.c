@@ -527,7 +527,7 @@ static bool convert_create_target(ConvState *s, ConvArgs *a, const char *out_fil
         return false;
     }
     if (a->options) {
-        img_opts_parse(opts, a->options, NULL);
+        img_opts_parse(opts, a->options);
     }
     if (!img_create_opts_validate(a->out_fmt, opts, &err)) {
         error_report_err(err);
@@ -833,7 +833,7 @@ int img_convert(int argc, char **argv)
         ImgOptList l = {0};
         bool help;
 
-        img_opts_parse(&l, a.options, NULL);
+        img_opts_parse(&l, a.options);
         help = l.help;
         img_opts_free(&l);
         if (help) {

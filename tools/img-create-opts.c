@@ -183,7 +183,7 @@ int img_create_opts_help(const char *fmt, const char *filename)
     return 0;
 }
 
-/* The value of a number or size option as a decimal string, or NULL if invalid. */
+/* Whether value suits the option's type; numbers and sizes are parsed into *num. */
 static bool opt_value_ok(const ImgOptDesc *d, const char *value, uint64_t *num)
 {
     switch (d->type) {
@@ -299,10 +299,6 @@ static const struct {
     {"refcount_bits", "refcount-bits"},
     {"extended_l2", "extended-l2"},
     {"compression_type", "compression-type"},
-    {"data_file", "data-file"},
-    {"data_file_raw", "data-file-raw"},
-    {"encryption", "encrypt.format"},
-    {"encrypt.format", "encrypt.format"},
 };
 
 static const struct {
@@ -400,6 +396,30 @@ static int create_file(const char *filename, const ImgOptList *l, bool whole, Er
     return ret;
 }
 
+/* What qcow2 can do in QEMU but not here; better refused than ignored. */
+static bool create_qcow2_supported(const ImgOptList *l, Error **errp)
+{
+    const char *enc = img_opts_get(l, "encryption");
+    bool on = false;
+
+    for (guint i = 0; l->opts && i < l->opts->len; i++) {
+        const ImgOpt *o = g_ptr_array_index(l->opts, i);
+
+        if (g_str_has_prefix(o->name, "encrypt.")) {
+            on = true;
+        }
+    }
+    if (on || (enc && qapi_keyval_parse_bool(enc, &on) && on)) {
+        error_setg(errp, "Encrypted qcow2 images are not supported");
+        return false;
+    }
+    if (img_opts_has(l, "data_file") || img_opts_has(l, "data_file_raw")) {
+        error_setg(errp, "External data files are not supported");
+        return false;
+    }
+    return true;
+}
+
 static int create_qcow2(const char *filename, const ImgOptList *l, Error **errp)
 {
     json_t *req = json_object();
@@ -429,6 +449,9 @@ int img_create_image(const char *filename, const char *fmt, const ImgOptList *l,
     int ret;
 
     if (!strcmp(fmt, "qcow2")) {
+        if (!create_qcow2_supported(l, errp)) {
+            return -ENOTSUP;
+        }
         ret = create_file(filename, l, false, errp);
         return ret < 0 ? ret : create_qcow2(filename, l, errp);
     }

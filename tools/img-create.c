@@ -164,7 +164,7 @@ int img_create(int argc, char **argv)
 
     a.filename = optind < argc ? argv[optind] : NULL;
     if (options) {
-        img_opts_parse(&a.opts, options, NULL);
+        img_opts_parse(&a.opts, options);
         if (a.opts.help) {
             ret = img_create_opts_help(a.fmt, a.filename);
             goto out;

@@ -128,7 +128,8 @@ class BlockCmdlineErrorTest(BlockTestCase):
              "aio=native was specified, but it requires cache.direct=on, which was not "
              "specified."),
             (["-drive", D + ",discard=bogus"], "Invalid discard option"),
-            (["-drive", D + ",bogus=1"], "Block format 'qcow2' does not support the option 'bogus'"),
+            (["-drive", D + ",bogus=1"],
+             "Block format 'qcow2' does not support the option 'bogus'"),
             (["-drive", D + ",format=raw,file.bogus=1"],
              "Block protocol 'file' doesn't support the option 'bogus'"),
             (["-drive", D + ",node-name=a b"], "Invalid node-name: 'a b'"),

@@ -446,8 +446,9 @@ class BlockQueryTest(BlockTestCase):
         q = qcow2_image(img, 4 * MiB)
         bd_image = {"virtual-size": 4 * MiB, "filename": "blkdebug::" + img,
                     "cluster-size": 65536, "format": "blkdebug", "dirty-flag": False}
-        null_image = {"virtual-size": MiB, "filename": 'json:{"driver": "null-co", "size": 1048576}',
-                      "format": "null-co", "actual-size": 0}
+        null_name = 'json:{"driver": "null-co", "size": 1048576}'
+        null_image = {"virtual-size": MiB, "filename": null_name, "format": "null-co",
+                      "actual-size": 0}
         self.assertJSON(c.cmd("query-named-block-nodes", flat=True), [
             device_info(null_image, "nul", "null-co", null_image["filename"]),
             device_info(q, "#block", "qcow2", img),
@@ -595,7 +596,8 @@ class ImageLockingTest(BlockTestCase):
             with open("/proc/locks") as f:
                 if any(needle in line for line in f):
                     return io
-            self.assertIsNone(io.poll(), "qemu-io exited: %r" % io.stderr.read())
+            if io.poll() is not None:
+                self.fail("qemu-io exited: %r" % io.stderr.read())
             self.assertLess(time.monotonic(), deadline, "qemu-io took no lock")
             time.sleep(0.02)
 

@@ -541,6 +541,14 @@ qemu-img create -q -f qcow2 -b top.qcow2 -F qcow2 ov8.qcow2 8M
         self.qemu_read("top.qcow2", [(1 * MiB, 8 * KiB, 0), (1 * MiB + 8 * KiB, 8 * KiB, 2),
                                      (1 * MiB + 16 * KiB, 8 * KiB, 0)], m)
         self.qemu_check_clean(os.path.join(m, "top.qcow2"))
+        # Allocating writes with flushes, the last flush still in flight at
+        # the end: everything must reach the image.
+        sh("qemu-img create -q -f qcow2 flush.qcow2 64M", m)
+        out = self.ours(["bench", "-w", "-c", "2000", "-d", "4", "--flush-interval=100",
+                         "--pattern=0x5a", "flush.qcow2"], m)
+        self.assertEqual(out[1:], ("", 0))
+        self.qemu_check_clean(os.path.join(m, "flush.qcow2"))
+        self.qemu_read("flush.qcow2", [(0, 2000 * 4096, 0x5a)], m)
 
     # ------------------------------------------------------------ command line
 
