@@ -617,9 +617,8 @@ void bdrv_refresh_filename(BlockDriverState *bs)
     }
     storage = bs->file ? bs->file->bs : bdrv_filter_bs(bs);
     /* QEMU reuses the name only of a protocol node (blkdebug is one). */
-    if (storage && storage->filename[0] && strncmp(storage->filename, "json:", 5) &&
-        storage->drv && storage->drv->protocol_name && !bs->drv->is_filter &&
-        !bdrv_has_strong_options(bs)) {
+    if (storage && storage->filename[0] && strncmp(storage->filename, "json:", 5) && storage->drv &&
+        storage->drv->protocol_name && !bs->drv->is_filter && !bdrv_has_strong_options(bs)) {
         g_strlcpy(bs->filename, storage->filename, sizeof(bs->filename));
         return;
     }

@@ -93,8 +93,8 @@ static int bdrv_child_flags(int parent_flags, unsigned role)
 
 /* The node a child option names or defines, with a reference for the caller. */
 static BlockDriverState *bdrv_child_bs_get(QType type, BlockdevOptions *definition,
-                                          const char *reference, unsigned role, int flags,
-                                          Error **errp)
+                                           const char *reference, unsigned role, int flags,
+                                           Error **errp)
 {
     BlockDriverState *child_bs;
 
@@ -287,8 +287,8 @@ static int bdrv_open_backing_from_options(BlockDriverState *bs, BlockdevOptions 
     if (ref->type == QTYPE_QNULL) {
         return 0;
     }
-    back = bdrv_child_bs_get(ref->type, &ref->u.definition, ref->u.reference, BDRV_CHILD_COW,
-                             flags, &local_err);
+    back = bdrv_child_bs_get(ref->type, &ref->u.definition, ref->u.reference, BDRV_CHILD_COW, flags,
+                             &local_err);
     if (!back) {
         /* As for a backing file named by the header; attaching is not opening. */
         error_propagate_prepend(errp, local_err, "Could not open backing file: ");
@@ -652,7 +652,8 @@ static void bdrv_json_parse_error(const char *text, const json_error_t *jerr, Er
     } else if (strstr(t, "near end of file")) {
         what = "JSON parse error, premature EOI";
     } else if (near && g_ascii_isalpha(near[6])) {
-        error_setg(errp, "Could not parse the JSON options: JSON parse error, invalid keyword '%.*s'",
+        error_setg(errp,
+                   "Could not parse the JSON options: JSON parse error, invalid keyword '%.*s'",
                    (int)strcspn(near + 6, "'"), near + 6);
         return;
     } else if (g_str_has_prefix(t, "'}' expected")) {
@@ -711,8 +712,8 @@ BlockDriverState *bdrv_open_image(const char *filename, const char *format, json
             json_object_set_new(fopts, "driver", json_string(format));
         }
         file = json_object_get(fopts, "file");
-        filename = json_is_object(file) ? json_string_value(json_object_get(file, "filename"))
-                                        : NULL;
+        filename =
+            json_is_object(file) ? json_string_value(json_object_get(file, "filename")) : NULL;
         if (json_object_get(fopts, "driver") || !filename) {
             if (filename && !json_object_get(file, "driver")) {
                 /* The storage's protocol follows from its name. */

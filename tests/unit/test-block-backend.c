@@ -332,9 +332,9 @@ START_TEST(test_stats_and_iostatus)
     qapi_free_BlockStatsList(list);
 
     /* What a guest device takes when it attaches (a bare -drive takes nothing). */
-    ck_assert_int_eq(blk_set_perm(blk, BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE, BLK_PERM_ALL,
-                                  &error_abort),
-                     0);
+    ck_assert_int_eq(
+        blk_set_perm(blk, BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE, BLK_PERM_ALL, &error_abort),
+        0);
     ck_assert_int_eq(blk_pread(blk, 0, 1024, buf, 0), 0);
     ck_assert_int_eq(blk_pread(blk, 1024, 512, buf, 0), 0);
     ck_assert_int_eq(blk_pwrite(blk, 4096, 1000, buf, 0), 0);
