@@ -135,6 +135,7 @@ int img_bench(int argc, char **argv)
                 error_report("Invalid aio option: %s", optarg);
                 return 1;
             }
+            o.aio_threads = !strcmp(optarg, "threads");
             break;
         case 'o':
             b.offset = img_cvtnum("offset", optarg);

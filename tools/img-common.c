@@ -180,8 +180,8 @@ BlockBackend *img_open_err(const char *filename, const ImgOpen *o, Error **errp)
     if (img_plain_file(filename)) {
         json_t *file = json_object();
 
-        /* qemu-img's default is worker threads; the flags name the others. */
-        if (!(flags & (BDRV_O_NATIVE_AIO | BDRV_O_IO_URING))) {
+        /* Unless asked for (flags), buffered I/O goes to worker threads. */
+        if (o->aio_threads || !(flags & (BDRV_O_NATIVE_AIO | BDRV_O_IO_URING | BDRV_O_NOCACHE))) {
             json_object_set_new(file, "aio", json_string("threads"));
         }
         /* -U reaches the file too, whose locks are what conflict. */

@@ -84,9 +84,12 @@ bool img_parse_cache(const char *mode, int *flags, bool *writethrough);
 bool img_parse_aio(const char *mode, int *flags);
 
 /*
- * Files are opened with aio=threads, as qemu-img does, unless the flags ask
- * for BDRV_O_NATIVE_AIO or BDRV_O_IO_URING: worker threads spread page-cache
- * copies over the CPUs where io_uring does them inline in the main thread.
+ * Buffered files are opened with aio=threads (qemu-img's default): a copy
+ * through the page cache is memcpy-bound, and worker threads spread it
+ * over the CPUs where io_uring would do it inline in the main thread.
+ * O_DIRECT files (cache=none/directsync) keep the driver's io_uring, truly
+ * asynchronous there and much cheaper per request; the flags
+ * BDRV_O_NATIVE_AIO / BDRV_O_IO_URING also choose the ring.
  */
 typedef struct ImgOpen {
     const char *fmt;   /* NULL: probe */
@@ -95,6 +98,7 @@ typedef struct ImgOpen {
     bool force_share;  /* -U */
     bool no_backing;   /* do not open the backing chain */
     bool resize;       /* the backend takes BLK_PERM_RESIZE */
+    bool aio_threads;  /* aio=threads asked for explicitly (-i threads) */
 } ImgOpen;
 
 /*
