@@ -9,6 +9,7 @@
 
 #include "block/blockdev.h"
 #include "chardev/char.h"
+#include "hw/core/machine.h"
 #include "monitor/monitor.h"
 #include "qapi/qmp-dispatch.h"
 #include "system/cmdline.h"
@@ -116,29 +117,28 @@ static bool main_select_accel(VmConfig *cfg, Error **errp)
     return false;
 }
 
-/* Rejects what the command line asked for that minivm cannot build yet. */
+static bool main_machine_is_none(const VmConfig *cfg)
+{
+    return !strcmp(cfg->machine_type, "none");
+}
+
+/* Rejects what the command line asked for that minivm cannot build. */
 static bool main_check_supported(VmConfig *cfg, Error **errp)
 {
-    if (strcmp(cfg->machine_type, "none") != 0) {
-        error_setg(errp, "-machine %s: this machine type is not implemented yet; use -machine none",
-                   cfg->machine_type);
+    if (cfg->objects->len) {
+        error_setg(errp, "-object: no object types are implemented yet");
         return false;
+    }
+    if (!main_machine_is_none(cfg)) {
+        return true;
     }
     if (cfg->devices->len) {
         error_setg(errp, "-device: no devices can be added to machine 'none'");
         return false;
     }
-    if (cfg->objects->len) {
-        error_setg(errp, "-object: no object types are implemented yet");
-        return false;
-    }
     if (cfg->kernel || cfg->initrd) {
         error_setg(errp, "%s: machine 'none' cannot boot a kernel",
                    cfg->kernel ? "-kernel" : "-initrd");
-        return false;
-    }
-    if (cfg->qtest) {
-        error_setg(errp, "-qtest: qtest is not implemented yet");
         return false;
     }
     return true;
@@ -239,7 +239,8 @@ static bool main_create_monitors(VmConfig *cfg, Error **errp)
 
 /*
  * -blockdev before -drive, as QEMU: a -drive may refer to a -blockdev node.
- * Machine 'none' has no buses, so a drive must be if=none.
+ * Machine 'none' has no buses, so a drive must be if=none; the pc machine
+ * attaches if=ide and if=virtio drives itself.
  */
 static bool main_create_block(VmConfig *cfg, Error **errp)
 {
@@ -264,13 +265,16 @@ static bool main_create_block(VmConfig *cfg, Error **errp)
         DriveInfo *dinfo;
 
         error_set_location(main_location(cfg, opts));
-        blk = drive_new(opts, IF_NONE, errp);
+        blk = drive_new(opts, main_machine_is_none(cfg) ? IF_NONE : IF_IDE, errp);
         error_set_location(NULL);
         if (!blk) {
             error_prepend(errp, "%s: ", main_location(cfg, opts));
             return false;
         }
         dinfo = blk_legacy_dinfo(blk);
+        if (!main_machine_is_none(cfg)) {
+            continue; /* the machine attaches if=virtio and if=ide drives */
+        }
         if (dinfo && dinfo->type == IF_VIRTIO) {
             error_setg(errp, "%s: No 'PCI' bus found for device 'virtio-blk-pci'",
                        main_location(cfg, opts));
@@ -307,8 +311,13 @@ static bool main_setup(VmConfig *cfg, Error **errp)
     qmp_init_marshal();
     runstate_init(cfg->start_paused);
     runstate_set_no_shutdown(cfg->no_shutdown);
-    return main_create_block(cfg, errp) && main_create_chardevs(cfg, errp) &&
-           main_create_monitors(cfg, errp);
+    if (!main_create_block(cfg, errp) || !main_create_chardevs(cfg, errp)) {
+        return false;
+    }
+    if (!main_machine_is_none(cfg) && !machine_create(cfg, errp)) {
+        return false;
+    }
+    return main_create_monitors(cfg, errp);
 }
 
 int main(int argc, char **argv)
@@ -333,11 +342,13 @@ int main(int argc, char **argv)
 
     if (main_setup(&cfg, &err)) {
         os_setup_post();
+        machine_start();
         status = main_loop_run();
     } else {
         error_report_err(err);
     }
 
+    machine_destroy();
     blockdev_close_all();
     monitor_cleanup_all();
     chardev_cleanup_all();
