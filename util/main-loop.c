@@ -374,5 +374,10 @@ bool main_loop_should_quit(void)
 
 void main_loop_wakeup(void)
 {
-    g_main_context_wakeup(NULL);
+    /* On the main thread the loop re-checks its condition after every
+     * dispatch anyway: a wakeup would only cost an eventfd write and a
+     * spurious poll return. */
+    if (!main_loop_is_main_thread()) {
+        g_main_context_wakeup(NULL);
+    }
 }

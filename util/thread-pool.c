@@ -12,7 +12,7 @@
 #include <sys/eventfd.h>
 #include <time.h>
 
-#define POOL_MAX_THREADS 16
+#define POOL_MAX_THREADS 64
 #define POOL_IDLE_TIMEOUT_S 10
 /*
  * After a job, one worker polls the queue this long before sleeping: a
