@@ -44,7 +44,11 @@ typedef struct AccelOps {
     void (*vcpus_pause)(void);   /* returns when every vCPU is out of the guest */
     void (*vcpus_reset)(void);   /* to the boot state (the machine reloads the kernel) */
     void (*cleanup)(void);
+    /* Optional: the host thread id of vCPU 'index' (query-cpus-fast), or -1. */
+    int (*vcpu_thread_id)(unsigned index);
 } AccelOps;
+/* The machine's accelerator (NULL for machine 'none'). */
+const AccelOps *machine_accel(void);
 extern const AccelOps accel_kvm_ops;
 extern const AccelOps accel_qtest_ops;
 

@@ -108,6 +108,11 @@ bool machine_create(const VmConfig *cfg, Error **errp)
     return true;
 }
 
+const AccelOps *machine_accel(void)
+{
+    return current_machine ? pc_accel_ops() : NULL;
+}
+
 void machine_start(void)
 {
     if (current_machine && runstate_is_running()) {

@@ -179,5 +179,17 @@ class ChardevQueryTest(VMTestCase):
                                        for k, v in devs.items()))
 
 
+class MachineNoneQueryTest(VMTestCase):
+    """What libvirt asks about CPUs and threads, on a machine without CPUs."""
+
+    def test_cpus_and_threads(self):
+        c = self.vm().qmp()
+        self.assertEqual(c.cmd("query-cpus-fast"), [])
+        self.assertEqual(c.cmd("query-iothreads"), [])
+        r = c.execute("query-hotpluggable-cpus")
+        self.assertEqual(r["error"], {"class": "GenericError",
+                                      "desc": "The feature 'query-hotpluggable-cpus' is not enabled"})
+
+
 if __name__ == "__main__":
     unittest.main()
